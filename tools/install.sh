@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up learnmax: a Python environment with torch, the package (editable) and its dev tools.
+#
+# - Inside an active virtualenv or conda env, installs there; otherwise creates ./.venv.
+# - torch: an importable torch is kept as it is (your CUDA build, say). Otherwise, with an NVIDIA GPU
+#   (nvidia-smi answers) the normal torch is installed; without one, the CPU build (no multi-GB CUDA download).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
+  PY=python
+else
+  [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
+  PY=.venv/bin/python
+fi
+PIP="$PY -m pip"
+
+if $PY -c "import torch" 2>/dev/null; then
+  echo "install: keeping torch $($PY -c 'import torch; print(torch.__version__)')"
+elif command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  echo "install: GPU found, installing torch"
+  $PIP install "torch>=2.1"
+else
+  echo "install: no GPU, installing the CPU build of torch"
+  $PIP install "torch==2.13.0" --extra-index-url https://download.pytorch.org/whl/cpu --retries 1 --timeout 30
+fi
+
+$PIP install -e ".[dev]"
+$PY -m ipykernel install --sys-prefix --name python3 >/dev/null
+echo "install: done ($PY)"
