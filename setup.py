@@ -34,6 +34,8 @@ setuptools.setup(
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
     ],
     url=cfg['git_url'],
+    project_urls={'Source': cfg['git_url']},
+    keywords=cfg.get('keywords', '').split(),
     packages=setuptools.find_packages(include=['learnmax', 'learnmax.*']),
     include_package_data=True,
     install_requires=requirements,
