@@ -1,0 +1,84 @@
+"""Steps per second of the environment layer, against a raw ale-py loop (the limit on this machine).
+
+    python bench/envs.py [--seconds 3] [--n-envs 8]
+
+One step = one agent action = 4 emulator frames, with the observation fetched (and, from (b) on, resized to 84x84).
+Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly; (b) one `make_env` env;
+(c) `VecCollector` with n envs stepped in one thread, then (d) with 2 threads; (e) ale-py's `AtariVectorEnv`
+(C++ threads, 84x84 natively, but no RAM info or snapshots), for reference.
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+from ale_py import ALEInterface, LoggerMode, roms
+from ale_py.vector_env import AtariVectorEnv
+
+from learnmax.envs import REDUCED_ACTIONS, EnvConfig, VecCollector, make_env
+
+
+def timed(step, seconds):
+    "Call `step()` (which returns how many env steps it made) for about `seconds`; steps per second."
+    step()                                          # warm-up
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds: n += step()
+    return n / (time.perf_counter() - t0)
+
+
+def raw_ale(seconds):
+    ALEInterface.setLoggerMode(LoggerMode.Error)
+    ale = ALEInterface()
+    ale.setInt('frame_skip', 4); ale.setFloat('repeat_action_probability', 0.0); ale.setInt('random_seed', 0)
+    ale.loadROM(roms.get_rom_path('montezuma_revenge'))
+    actions, rng = ale.getLegalActionSet()[:len(REDUCED_ACTIONS)], np.random.default_rng(0)
+    def step():
+        for a in rng.integers(len(actions), size=100):
+            ale.act(actions[a]); ale.getScreenRGB()
+            if ale.game_over(): ale.reset_game()
+        return 100
+    return timed(step, seconds)
+
+
+def one_env(seconds):
+    env, rng = make_env(EnvConfig()), np.random.default_rng(0)
+    env.reset()
+    def step():
+        for a in rng.integers(env.action_space.n, size=100):
+            _, _, term, trunc, _ = env.step(a)
+            if term or trunc: env.reset()
+        return 100
+    return timed(step, seconds)
+
+
+def collector(seconds, n_envs, n_threads):
+    col = VecCollector(EnvConfig(), n_envs=n_envs, n_threads=n_threads, keep_segments=False)
+    try: return timed(lambda: col.rollout(25).get('dones').size, seconds)
+    finally: col.close()
+
+
+def vector_env(seconds, n_envs):
+    env = AtariVectorEnv('montezuma_revenge', n_envs, grayscale=False, stack_num=1, full_action_space=True, noop_max=0,
+                         use_fire_reset=False, maxpool=False, reward_clipping=False, num_threads=min(n_envs, os.cpu_count()))
+    env.reset(seed=0)
+    rng = np.random.default_rng(0)
+    def step():
+        for _ in range(25): env.step(rng.integers(len(REDUCED_ACTIONS), size=n_envs))
+        return 25 * n_envs
+    try: return timed(step, seconds)
+    finally: env.close()
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--seconds', type=float, default=3.0, help='time per measurement')
+    p.add_argument('--n-envs', type=int, default=8, help='envs in the collector and the vector env')
+    args = p.parse_args()
+    s, n = args.seconds, args.n_envs
+    rows = [('(a) raw ALEInterface loop, frame_skip=4', raw_ale(s)),
+            ('(b) one make_env env (84x84x3, RAM info)', one_env(s)),
+            (f'(c) VecCollector, {n} envs, 1 thread', collector(s, n, 0)),
+            (f'(d) VecCollector, {n} envs, 2 threads', collector(s, n, 2)),
+            (f'(e) ale_py AtariVectorEnv, {n} envs (no RAM info)', vector_env(s, n))]
+    print(f'Montezuma, random reduced actions, {os.cpu_count()} CPU cores; steps/s (1 step = 4 frames)')
+    for name, sps in rows: print(f'{name:<52} {sps:8.0f} steps/s  {sps / rows[0][1]:5.2f} x (a)')

@@ -1,0 +1,90 @@
+"Edge cases of learnmax.envs that would clutter the chapter: error messages, stitching over uneven rollouts, replay."
+import gymnasium as gym
+import numpy as np
+import pytest
+
+from learnmax.envs import (ACTION_NAMES, RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig,
+                           VecCollector, cell, make_env)
+
+
+@pytest.mark.parametrize('env_id, expect', [
+    ('ALE/Montezuma-v5', 'did you mean ALE/MontezumaRevenge-v5'),
+    ('ALE/NoSuchGame-v5', "unknown Atari env id 'ALE/NoSuchGame-v5'"),
+    ('MontezumaRevenge', "k.startswith('ALE/')"),
+])
+def test_unknown_env_id(env_id, expect):
+    with pytest.raises(ValueError, match=None) as e: make_env(EnvConfig(env_id=env_id))
+    assert expect in str(e.value) and repr(env_id) in str(e.value)
+
+
+def test_bad_actions_and_config():
+    env = AtariEnv(actions=('NOOP', 'LEFT'))
+    env.reset()
+    for bad in (2, -1, 1.5, None, np.array([0, 1])):
+        with pytest.raises(ValueError, match=r'out of range for ALE/MontezumaRevenge-v5: valid actions are 0..1 \(0=NOOP, 1=LEFT\)'):
+            env.step(bad)
+    env.step(np.int64(1))                     # numpy integers are fine
+    with pytest.raises(ValueError, match='unknown action name'): AtariEnv(actions=('NOOP', 'JUMP'))
+    with pytest.raises(ValueError, match='sticky'): AtariEnv(sticky=1.5)
+    with pytest.raises(TypeError, match="no field 'n_sates'"): RandomTransitionsConfig.quick(n_sates=3)
+    with pytest.raises(TypeError, match='make_env takes'): make_env('ALE/Pong-v5')
+
+
+@pytest.mark.parametrize('seed', range(3))
+def test_sticky_replay_is_exact(seed):
+    env = AtariEnv(sticky=0.5, actions=ACTION_NAMES, seed=seed)
+    env.reset()
+    rng = np.random.default_rng(seed)
+    for a in rng.integers(18, size=40): env.step(a)
+    snap, acts = env.clone_state(), rng.integers(18, size=80)
+    first = [env.step(a) for a in acts]
+    env.restore_state(snap)
+    for (o1, r1, t1, u1, i1), a in zip(first, acts):
+        o2, r2, t2, u2, i2 = env.step(a)
+        assert (o1 == o2).all() and (r1, t1, u1, i1) == (r2, t2, u2, i2)
+
+
+def test_same_seed_same_frames():
+    frames = []
+    for _ in range(2):
+        env, rng = AtariEnv(sticky=0.25, seed=7), np.random.default_rng(0)
+        env.reset()
+        frames.append(np.stack([env.step(a)[0] for a in rng.integers(6, size=50)]))
+    assert (frames[0] == frames[1]).all()
+
+
+def test_gym_make_random_transitions():
+    env = gym.make(RANDOM_TRANSITIONS_ID, n_states=5, n_actions=2, episode_len=2)
+    obs, info = env.reset(seed=0)
+    assert obs == info['state'] == 0
+    _, _, term, trunc, _ = env.step(1)
+    assert not (term or trunc)
+    assert env.step(0)[3]
+    with pytest.raises(ValueError, match='action 2 is out of range'): env.step(2)
+
+
+@pytest.mark.parametrize('chunks', [(1,) * 23, (7, 9, 7), (23,), (4, 0, 19)])
+def test_segments_stitch_whole_episodes(chunks):
+    cfg = RandomTransitionsConfig(n_states=30, n_actions=3, episode_len=6, start_state=None)
+    col = VecCollector(cfg, n_envs=2, seed=3, first_episode_id=10)
+    rows = [col.rollout(n) for n in chunks]
+    segs = col.segments() + col.segments(flush=True)
+    ids = [int(s['episode_id'][0]) for s in segs]
+    assert len(set(ids)) == len(ids) and min(ids) == 10
+    complete = [s for s in segs if s['complete']]
+    assert len(complete) == 2 * (23 // 6)
+    for s in complete: assert len(s['dones']) == 6 and s['dones'][-1] and not s['dones'][:-1].any()
+    assert sum(len(s['dones']) for s in segs) == 2 * 23
+    table = col.envs[0].table
+    for s in segs: assert (s['state'][1:] == table[s['state'][:-1], s['actions'][:-1]]).all()
+    allrows = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
+    assert allrows['dones'].sum() == len(complete)
+
+
+def test_cell_is_coarse():
+    a = np.zeros((84, 84, 3), np.uint8)
+    small, big = a.copy(), a.copy()
+    small[40:42, 40:42] = 255; big[30:50, 30:50] = 255
+    assert cell(a) == cell(small)               # a 2x2 sprite averages away
+    assert cell(a) != cell(big)
+    assert cell(a) == cell(a + 5)               # a faint global change stays in the cell
