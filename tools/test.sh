@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Fails when notebooks are not clean, when learnmax/ or README.md differ from what the
-# notebooks generate, when any notebook fails under nbdev_test, or when any pytest test fails.
+# notebooks generate, when any library notebook (nbdev_test) or experiment notebook (papermill) fails, or when any
+# pytest test fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh
@@ -33,6 +34,11 @@ $PY tools/readme.py || fail=1
 
 echo "== nbdev_test (every library notebook, quick profile)"
 "${BIN}nbdev_test" --do_print --timing || { echo "FAIL: nbdev_test"; fail=1; }
+
+echo "== experiment notebooks (the figure pipeline, quick profile, into a temporary folder)"
+tmp=$(mktemp -d)
+"${BIN}learnmax" figures --profile quick --out "$tmp/figures" --runs "$tmp/runs" --no-progress || { echo "FAIL: an experiment notebook"; fail=1; }
+rm -rf "$tmp"
 
 echo "== pytest"
 $PY -m pytest tests -q -p no:cacheprovider

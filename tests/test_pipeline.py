@@ -1,0 +1,134 @@
+"""The figure pipeline and the paper build, end to end through the `learnmax` command, on tiny fixture notebooks.
+
+Each notebook execution starts a Jupyter kernel (a second or two), so the notebooks are executed only in the
+module-scoped `ran` fixture (two pipeline runs, three executions) and in one test of the report.
+"""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from learnmax.paper import build_paper, paper_status
+from learnmax.pipeline import main, write_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ("profile = 'quick'\nseed = 0\nout_dir = '../figures'\nn = 4\nscale = 1.0\nlabel = 'fixture'\n"
+          "steps: int | None = None  # None: the profile's value")
+GOOD = ("import json, random, pathlib\nrandom.seed(seed)\nxs = [scale * random.random() for _ in range(n)]\n"
+        "pathlib.Path(out_dir).mkdir(parents=True, exist_ok=True)\n"
+        "pathlib.Path(out_dir, 'good.json').write_text(json.dumps({'name': 'good', 'metrics': {'mean': sum(xs) / n, 'n': n}}))")
+
+
+@pytest.fixture(scope='module')
+def nbs(tmp_path_factory):
+    d = tmp_path_factory.mktemp('experiments')
+    write_experiment(d/'a_broken.ipynb', PARAMS, 'y = 2', "raise RuntimeError('fixture failure ' + label)")
+    write_experiment(d/'good.ipynb', PARAMS, GOOD)
+    return d
+
+
+def figures(nbs, tmp, *args):
+    "Run `learnmax figures` on the fixtures, with figures and runs kept in `tmp`; return the exit status."
+    return main(['figures', '--nbs', str(nbs), '--out', str(tmp/'figures'), '--runs', str(tmp/'runs'), '--no-progress', *args])
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--only', 'good', 'nope'], "unknown notebook 'nope'"),
+    (['-p', 'epochs=10'], "unknown parameter 'epochs'"),
+    (['-p', 'steps=1.5'], 'parameter steps expects int | None'),
+    (['-p', 'n=2.5'], 'parameter n expects int'),
+    (['-p', 'scale=big'], 'parameter scale expects float'),
+    (['-p', 'seed=3'], 'with --profile, --seed or --out'),
+])
+def test_refused_before_anything_runs(nbs, tmp_path, capsys, args, message):
+    assert figures(nbs, tmp_path, *args) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path/'runs').exists() and not (tmp_path/'figures').exists()   # no kernel was started
+
+
+def test_unknown_profile_is_refused(nbs, tmp_path, capsys):
+    assert figures(nbs, tmp_path, '--profile', 'huge', '--only', 'good') == 2
+    assert "unknown profile 'huge'" in capsys.readouterr().err
+    assert not (tmp_path/'runs').exists()
+
+
+def test_dry_run_lists_jobs(nbs, tmp_path, capsys):
+    assert figures(nbs, tmp_path, '--dry-run', '-p', 'n=7', '-p', 'scale=2', '-p', 'steps=9', '-p', 'label=3') == 0
+    out = capsys.readouterr().out
+    assert "'n': 7" in out and "'scale': 2.0" in out and "'steps': 9" in out and "'label': '3'" in out and 'a_broken' in out
+    assert not (tmp_path/'runs').exists()
+
+
+@pytest.fixture(scope='module')
+def ran(nbs, tmp_path_factory):
+    "Run both fixtures (one fails), then the good one again with the same seed."
+    tmp = tmp_path_factory.mktemp('ran')
+    rc1 = figures(nbs, tmp, '--seed', '5', '-p', 'n=6')
+    first = json.loads((tmp/'figures'/'good.json').read_text())
+    rc2 = figures(nbs, tmp, '--seed', '5', '-p', 'n=6', '--only', 'good')
+    second = json.loads((tmp/'figures'/'good.json').read_text())
+    return dict(tmp=tmp, rc1=rc1, rc2=rc2, first=first, second=second)
+
+
+def test_failing_notebook_does_not_stop_others(ran):
+    assert ran['rc1'] == 1 and ran['rc2'] == 0
+    assert ran['first']['metrics']['n'] == 6                  # `good` ran after `a_broken` failed
+    runs = sorted((ran['tmp']/'runs').iterdir())
+    assert len(runs) == 2 and all(r.name.startswith('quick-') for r in runs)
+    summary = json.loads((runs[0]/'summary.json').read_text())
+    status = {r['name']: r for r in summary['results']}
+    assert status['good']['ok'] and not status['a_broken']['ok']
+    err = status['a_broken']['error']
+    assert 'cell In[' in err and "raise RuntimeError('fixture failure ' + label)" in err and 'fixture failure fixture' in err
+    assert (runs[0]/'a_broken.ipynb').exists() and (runs[0]/'good.ipynb').exists()
+
+
+def test_failure_is_named_at_the_end(nbs, tmp_path, capsys):
+    assert figures(nbs, tmp_path, '--only', 'a_broken') == 1
+    out = capsys.readouterr().out
+    assert 'FAILED a_broken: cell In[' in out and 'RuntimeError: fixture failure' in out
+
+
+def test_json_provenance(ran, nbs):
+    rec = ran['first']
+    assert rec['profile'] == 'quick' and rec['seed'] == 5
+    assert rec['parameters'] == {'profile': 'quick', 'seed': 5, 'n': 6}   # out_dir is machine-specific: left out
+    assert isinstance(rec['duration_s'], float) and rec['duration_s'] > 0
+    assert rec['git_commit'] == 'unknown' or len(rec['git_commit'].split('-')[0]) == 40
+    assert rec['notebook'].endswith('good.ipynb') and rec['executed'].endswith('good.ipynb')
+    assert set(rec['metrics']) == {'mean', 'n'}                             # metrics untouched
+
+
+def test_same_seed_same_metrics(ran):
+    assert ran['first']['metrics'] == ran['second']['metrics']
+
+
+def test_nothing_to_run(tmp_path, capsys):
+    (tmp_path/'empty').mkdir()
+    assert figures(tmp_path/'empty', tmp_path) == 0
+    assert 'nothing to run' in capsys.readouterr().out
+
+
+def test_module_entry_point(nbs):
+    r = subprocess.run([sys.executable, '-m', 'learnmax.pipeline', 'figures', '--nbs', str(nbs), '--only', 'nope'],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "unknown notebook 'nope'" in r.stderr
+
+
+def test_paper_builds_from_fixture_figures(tmp_path):
+    paper = tmp_path/'paper'
+    shutil.copytree(ROOT/'paper', paper, ignore=shutil.ignore_patterns('*.pdf', 'pages'))
+    figs = tmp_path/'figures'; figs.mkdir()
+    rec = {'name': 'montezuma_random', 'profile': 'quick', 'seed': 0, 'parameters': {}, 'git_commit': 'unknown',
+           'duration_s': 1.0, 'metrics': {'steps': 100, 'rooms': 1}}          # 'distinct_cells' missing: prints n/a
+    (figs/'montezuma_random.json').write_text(json.dumps(rec))
+    pdf = build_paper(paper/'main.typ', figs)
+    assert pdf == paper/'learnmax.pdf' and pdf.read_bytes()[:5] == b'%PDF-'
+    status = paper_status(paper/'main.typ', figs)
+    assert status['montezuma_random'] and not status['replay_overlap'] and not status['random_transitions']
+    assert not any(paper_status(paper/'main.typ', tmp_path/'no-figures').values())
+    assert main(['paper', '--src', str(paper/'main.typ'), '--figures', str(figs), '--output', str(tmp_path/'x.pdf')]) == 0
+    assert (tmp_path/'x.pdf').read_bytes()[:5] == b'%PDF-'
