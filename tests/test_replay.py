@@ -89,7 +89,8 @@ def test_sigkill_mid_write_is_reported_and_complete_chunks_read_back(tmp_path):
     run_child(path, seed=0, hang=True)
     temps = list(path.glob('.chunk_*.tmp'))
     assert len(temps) == 1 and temps[0].stat().st_size > 0
-    ro = ReplayBuffer(path, readonly=True)             # a reader reports but never deletes
+    with pytest.warns(ReplayWarning, match='interrupted write'):
+        ro = ReplayBuffer(path, readonly=True)         # a reader reports but never deletes
     assert [d['file'] for d in ro.dropped] == [temps[0].name] and temps[0].exists()
     buf, w = reopen(path)
     assert [d['file'] for d in buf.dropped] == [temps[0].name] and 'interrupted write' in buf.dropped[0]['reason']
@@ -167,13 +168,13 @@ def test_truncated_and_corrupt_chunks_never_read(tmp_path):
     c = sorted((tmp_path/'b').glob('chunk_*.bin'))
     c[3].write_bytes(c[3].read_bytes()[:-100])                     # truncated last chunk
     raw = bytearray(c[1].read_bytes()); raw[len(raw) // 2] ^= 0xFF; c[1].write_bytes(bytes(raw))   # a flipped frame byte
-    ro = ReplayBuffer(tmp_path/'b', readonly=True)
+    with pytest.warns(ReplayWarning, match='truncated'):
+        ro = ReplayBuffer(tmp_path/'b', readonly=True)
     assert len(ro) == 48 and [d['file'] for d in ro.dropped] == [c[3].name]
     with pytest.raises(CorruptChunkError, match=f"{c[1].name}: column 'frames' fails its checksum"):
         ro.frames(np.arange(16, 20))
     np.testing.assert_array_equal(ro.frames(np.arange(16)), content(np.arange(16))['frames'])
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', ReplayWarning)
+    with pytest.warns(ReplayWarning, match='dropped 2 partial'):
         buf = ReplayBuffer(tmp_path/'b', verify=True)               # full check at open: drops the corrupt chunk too
     assert sorted(d['file'] for d in buf.dropped) == sorted([c[1].name, c[3].name])
     assert sorted(p.name for p in (tmp_path/'b'/'dropped').iterdir()) == sorted([c[1].name, c[3].name])
