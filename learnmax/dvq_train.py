@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import Config, RunDir, atomic_torch_save, atomic_write, read_metrics, seed_everything
+from .config import (Config, RunDir, atomic_torch_save, atomic_write, read_metrics, rng_state, seed_everything,
+                             set_rng_state)
 from .dvq import DVQ, DVQConfig, init_codebook, load_state, save_dvq
 from .envs import EnvConfig, VecCollector
 from .replay import ReplayBuffer, ReplayConfig
@@ -113,14 +114,6 @@ def evaluate(dvq:DVQ,          # the model
                 codes_used=int((counts > 0).sum()))
 
 # %% ../nbs/03b_dvq_train.ipynb #59bc3a7f
-def _rng_state() -> dict:
-    return dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-
-def _set_rng_state(s:dict):
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
-    if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
 def _split_data(data, tc:DVQTrainConfig):
     "`(read(rows), n_train, test_frames)` for a buffer split by episode, or for a `(train, test)` pair of arrays."
     if isinstance(data, ReplayBuffer):
@@ -164,7 +157,7 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
         ck = torch.load(ck_path, map_location='cpu', weights_only=False)
         _check_same(ck['dvq_config'], cfg.to_dict(), 'DVQ'); _check_same(ck['train_config'], tc.to_dict(), 'training')
         load_state(dvq, ck['model']); opt.load_state_dict(ck['optimizer'])
-        sampler.load_state_dict(ck['sampler']); _set_rng_state(ck['rng'])
+        sampler.load_state_dict(ck['sampler']); set_rng_state(ck['rng'])
         step, data_var = ck['step'], ck['data_var']
         keep = [r for r in read_metrics(run.metrics_path) if r.get('step', 0) <= step]
         atomic_write(run.metrics_path, ''.join(json.dumps(r) + '\n' for r in keep))
@@ -177,7 +170,7 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
         run.log(step=0, **{f'test_{k}': v for k, v in evaluate(dvq, test, data_var).items()})
     def save(s):
         atomic_torch_save(dict(step=s, model=dvq.state_dict(), optimizer=opt.state_dict(), sampler=sampler.state_dict(),
-                               rng=_rng_state(), data_var=data_var, dvq_config=cfg.to_dict(), train_config=tc.to_dict()), ck_path)
+                               rng=rng_state(), data_var=data_var, dvq_config=cfg.to_dict(), train_config=tc.to_dict()), ck_path)
     dvq.train()
     bar = tqdm(range(step, tc.steps), initial=step, total=tc.steps, desc=f'dvq {cfg.mode}', disable=not progress)
     s = step

@@ -20,7 +20,8 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
-from .config import Config, RunDir, atomic_torch_save, atomic_write, read_metrics, seed_everything
+from .config import (Config, RunDir, atomic_torch_save, atomic_write, read_metrics, rng_state, seed_everything,
+                             set_rng_state)
 from .envs import RandomTransitionsConfig, VecCollector
 from .gpt import GPT, GPTConfig
 from .replay import ReplayBuffer, ReplayConfig
@@ -186,14 +187,6 @@ def init_distributed() -> tuple[int, int]:
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     return dist.get_rank(), dist.get_world_size()
 
-def _rng_state() -> dict:
-    return dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
-
-def _set_rng_state(s:dict):
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
-    if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
 def make_optimizer(model:GPT, tc:TrainConfig) -> torch.optim.AdamW:
     "AdamW with weight decay on the weight matrices of linear layers only."
     decay = {n for n, p in model.named_parameters() if p.dim() >= 2 and ('blocks' in n or n.startswith('head') or 'proj' in n)}
@@ -229,7 +222,7 @@ def train_gpt(cfg:GPTConfig,             # the model
             if diff: raise ValueError(f'cannot resume from {ck_path}: different {what} config: ' +
                                       ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
-        sampler.load_state_dict(ck['sampler']); _set_rng_state(ck['rng']); step, total = ck['step'], ck['totals']
+        sampler.load_state_dict(ck['sampler']); set_rng_state(ck['rng']); step, total = ck['step'], ck['totals']
         if rank == 0:
             keep = [r for r in read_metrics(run.metrics_path) if r.get('step', 0) <= step]
             atomic_write(run.metrics_path, ''.join(json.dumps(r) + '\n' for r in keep))
@@ -244,7 +237,7 @@ def train_gpt(cfg:GPTConfig,             # the model
     def save(s):
         if rank == 0:
             atomic_torch_save(dict(step=s, model=model.state_dict(), optimizer=opt.state_dict(), sampler=sampler.state_dict(),
-                                   rng=_rng_state(), totals=total, gpt_config=cfg.to_dict(), train_config=tc.to_dict()), ck_path)
+                                   rng=rng_state(), totals=total, gpt_config=cfg.to_dict(), train_config=tc.to_dict()), ck_path)
         if world > 1: dist.barrier()
 
     model.train()
