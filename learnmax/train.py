@@ -10,7 +10,6 @@ import dataclasses
 import json
 import math
 import os
-import random
 import tempfile
 import time
 from pathlib import Path
