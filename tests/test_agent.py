@@ -13,7 +13,6 @@ from learnmax.agent import Agent, AgentConfig
 from learnmax.config import read_metrics
 from learnmax.envs import RandomTransitionsConfig
 
-torch.set_num_threads(1)   # the same thread count as the killed process: float sums then agree bit for bit
 RT = RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8)
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac')   # wall-clock fields differ between runs
 
@@ -26,7 +25,7 @@ def test_kill_9_then_resume_is_the_straight_run(tmp_path):
     straight = tmp_path/'straight'
     Agent(RT, cfg(), straight, progress=False).run()
     killed = tmp_path/'killed'
-    code = ('import torch; torch.set_num_threads(1)\n'
+    code = (f'import torch; torch.set_num_threads({torch.get_num_threads()})\n'   # as here: float sums agree bit for bit
             'from learnmax.agent import Agent, AgentConfig\nfrom learnmax.envs import RandomTransitionsConfig\n'
             f'Agent(RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8), '
             f'AgentConfig(n_steps=100000, warmup=32, log_every=8, ckpt_every=24), {str(killed)!r}, progress=False).run()')
@@ -70,3 +69,13 @@ def test_refusals(tmp_path):
         Agent(RT, cfg(64).replace(policy='greedy'), tmp_path/'c', progress=False)
     with pytest.raises(ValueError, match='warmup must lie'):
         Agent(RT, cfg(16), tmp_path/'d', progress=False)
+
+def test_band_policy_and_short_resets(tmp_path):
+    "The band planner runs online, and `reset_after` cuts every episode after that many actions."
+    a = Agent(RT.replace(episode_len=100), cfg(64).replace(policy='band', reset_after=5), tmp_path/'band', progress=False)
+    a.run()
+    eps = a.replay.column('episode_ids')
+    assert len(eps) == 64 and a.ep == 64 // 5
+    assert all((eps == e).sum() == 5 for e in range(64 // 5))
+    assert a.replay.column('dones').sum() == 64 // 5
+    assert 'plan_score' in read_metrics(tmp_path/'band'/'metrics.jsonl')[-1]
