@@ -60,8 +60,11 @@ def test_refusals(tmp_path):
         Agent(RT, cfg(64).replace(lr=1e-3), tmp_path/'a', progress=False)
     with pytest.raises(ValueError, match='different env config: n_states'):
         Agent(RT.replace(n_states=16), cfg(64), tmp_path/'a', progress=False)
+    with pytest.raises(ValueError, match='resume=True continues it'):
+        Agent(RT, cfg(64), tmp_path/'a', resume=False, progress=False)
+    assert (tmp_path/'a'/'ckpt.pt').exists()                    # refused without deleting anything
     (tmp_path/'a'/'ckpt.pt').unlink()
-    with pytest.raises(ValueError, match='holds a replay but no checkpoint'):
+    with pytest.raises(ValueError, match='replay but no checkpoint'):
         Agent(RT, cfg(64), tmp_path/'a', progress=False)
     with pytest.raises(ValueError, match="obs='token'"):
         Agent(RT.replace(obs='image'), cfg(64), tmp_path/'b', progress=False)
