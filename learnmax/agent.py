@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .config import Config, RunDir, atomic_torch_save, atomic_write, read_metrics, rng_state, seed_everything, set_rng_state
+from .config import Config, RunDir, atomic_torch_save, check_resume, rng_state, seed_everything, set_rng_state
 from .dvq import DVQ, DVQConfig, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
 from .envs import EnvConfig, RandomTransitionsConfig, cell, make_env
@@ -24,8 +23,7 @@ from .search import SearchConfig, VisitCounts, plan
 from .train import make_optimizer, TrainConfig
 
 # %% auto #0
-__all__ = ['POLICIES', 'AgentConfig', 'default_dvq', 'Agent', 'table_accuracy', 'run', 'predicted_vs_real',
-           'plot_predicted_vs_real']
+__all__ = ['POLICIES', 'AgentConfig', 'default_dvq', 'Agent', 'table_accuracy', 'predicted_vs_real', 'plot_predicted_vs_real']
 
 # %% ../nbs/07_agent.ipynb #bb80cb91
 POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None}   # policy -> search mode
@@ -128,10 +126,8 @@ def _resume(self:Agent):
     ck = torch.load(self.ck_path, map_location='cpu', weights_only=False)
     now = {k: None if v is None else v.to_dict() for k, v in self._configs.items()}
     for what, saved in ck['configs'].items():
-        diff = {k: (saved[k], v) for k, v in (now[what] or {}).items() if saved is not None and saved.get(k) != v
-                and not (what == 'agent' and k == 'n_steps')}
-        if diff: raise ValueError(f'cannot resume from {self.ck_path}: different {what} config: ' +
-                                  ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
+        if saved is not None and now[what] is not None:
+            check_resume(saved, now[what], what, self.ck_path, ignore=('n_steps',) if what == 'agent' else ())
     for p in sorted((self.run_dir/'replay').glob('chunk_*.bin')):   # rows after the checkpoint are replayed again
         if int(p.stem.split('_')[1]) >= ck['n_chunks']: p.unlink()
     self.replay = ReplayBuffer(self.run_dir/'replay', cfg=ReplayConfig(chunk_size=4096))
@@ -153,8 +149,7 @@ def _resume(self:Agent):
         self._new_model(); self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt'])
     self.env.reset(seed=self.cfg.seed); self.env.restore_state(ck['env'])
     set_rng_state(ck['rng'])
-    keep = [r for r in read_metrics(self.run_dir.metrics_path) if r.get('step', 0) <= t]
-    atomic_write(self.run_dir.metrics_path, ''.join(json.dumps(r) + '\n' for r in keep))
+    self.run_dir.rewind(t)
 
 def _checkpoint(self:Agent):
     self.replay.flush()
@@ -256,12 +251,15 @@ def table_accuracy(model:GPT,      # a world model of a random-transitions env (
 Agent._windows, Agent._batch, Agent._train_round = _windows, _batch, _train_round
 
 # %% ../nbs/07_agent.ipynb #d0fa4901
+def _history(self:Agent) -> tuple[np.ndarray, np.ndarray]:
+    "The current episode's last `window` frames of tokens (the current frame last) and the actions between them."
+    h = slice(max(self.ep_start, self.t - self.gpt_cfg.window + 1), self.t)
+    return np.concatenate([self.tokens[h], self.cur[None]]), self.actions[h]
+
 def _act(self:Agent) -> int:
     "A random action (warm-up, `random` policy, no model yet) or the first action of the searched plan."
     if self.cfg.policy == 'random' or self.model is None: return int(self.rng.integers(self.A))
-    h = slice(max(self.ep_start, self.t - self.gpt_cfg.window + 1), self.t)
-    states = np.concatenate([self.tokens[h], self.cur[None]])
-    p = plan(self.model, states, self.actions[h], self.search, self.counts, self.gen)
+    p = plan(self.model, *self._history(), self.search, self.counts, self.gen)
     self.last.update(plan_score=float(p.tree.levels[-1].score[p.tree.best]), plan_entropy=float(p.tree.levels[0].entropy.max()))
     self._plan_seconds += p.seconds
     return p.action
@@ -292,9 +290,9 @@ def _record(self:Agent, wall:float) -> dict:
     rec['steps_per_s'] = self.cfg.log_every / max(wall, 1e-9)
     return rec
 
-def run(self:Agent,
-        stop_at:int|None=None # stop after this step (with a checkpoint), as if killed
-       ) -> RunDir:
+def _run(self:Agent,
+         stop_at:int|None=None # stop after this step (with a checkpoint), as if killed
+        ) -> RunDir:
     "Play until `n_steps`; returns the run's `RunDir` (metrics.jsonl holds one record every `log_every` steps)."
     cfg = self.cfg
     bar = tqdm(total=cfg.n_steps, initial=self.t, desc=f'agent {cfg.policy}', disable=not self.progress)
@@ -314,7 +312,7 @@ def run(self:Agent,
     bar.close()
     return self.run_dir
 
-Agent._act, Agent._step, Agent._record, Agent.run = _act, _step, _record, run
+Agent._history, Agent._act, Agent._step, Agent._record, Agent.run = _history, _act, _step, _record, _run
 
 # %% ../nbs/07_agent.ipynb #416a92d2
 @torch.no_grad()
@@ -324,9 +322,7 @@ def predicted_vs_real(agent:Agent, # a trained agent (its model and tokenizer ex
                      ) -> list[dict]:
     "For the `k` most likely searched paths: actions, predicted, real and real-tokenized frames (uint8 (d, H, W, C)), token accuracy per step."
     if agent.model is None: raise ValueError('the agent has no world model yet: run it past its warm-up first')
-    h = slice(max(agent.ep_start, agent.t - agent.gpt_cfg.window + 1), agent.t)
-    states = np.concatenate([agent.tokens[h], agent.cur[None]])
-    p = plan(agent.model, states, agent.actions[h], search or agent.search, agent.counts, torch.Generator().manual_seed(0))
+    p = plan(agent.model, *agent._history(), search or agent.search, agent.counts, torch.Generator().manual_seed(0))
     snap, out = agent.env.clone_state(), []
     render = (lambda toks: np.stack([agent.env.render_state(int(s)) for s in toks[:, 0]])) if agent.synthetic else \
              (lambda toks: agent.dvq.decode(toks, uint8=True).cpu().numpy())

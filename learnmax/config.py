@@ -20,7 +20,7 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'Config', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
-           'atomic_torch_save', 'read_metrics', 'RunDir', 'split_timings', 'save_figure']
+           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'split_timings', 'save_figure']
 
 # %% ../nbs/00_config.ipynb #a9967873
 PROFILES = ('quick', 'paper')
@@ -176,9 +176,24 @@ class RunDir:
         return rec
 
     def metrics(self) -> list[dict]: return read_metrics(self.metrics_path)
+    def rewind(self, step:int # the step of the checkpoint the run resumes from
+              ):
+        "Drop the records logged after `step`: the resumed run logs those steps again."
+        keep = [r for r in self.metrics() if r.get('step', 0) <= step]
+        atomic_write(self.metrics_path, ''.join(json.dumps(r, default=_jsonable) + '\n' for r in keep))
     def config(self) -> dict: return json.loads((self.path/'config.json').read_text())
     def __truediv__(self, name): return self.path/name
     def __repr__(self): return f'RunDir({str(self.path)!r}, {len(self.metrics())} records)'
+
+def check_resume(saved:dict,  # a config as the checkpoint recorded it (`to_dict()`)
+                 now:dict,    # the config given now, as a dict
+                 what:str,    # its name in the message, e.g. 'model'
+                 source,      # the checkpoint, named in the message
+                 ignore=()):  # fields allowed to change on resume, e.g. the number of steps
+    "Refuse to resume from a checkpoint made with another config: a `ValueError` naming each differing field."
+    diff = {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k not in ignore}
+    if diff: raise ValueError(f'cannot resume from {source}: different {what} config: ' +
+                              ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
 
 # %% ../nbs/00_config.ipynb #be2d81cb
 def split_timings(metrics:dict # a figure's metrics, possibly nested

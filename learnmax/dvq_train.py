@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from pathlib import Path
 
@@ -15,8 +14,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import (Config, RunDir, atomic_torch_save, atomic_write, read_metrics, rng_state, seed_everything,
-                             set_rng_state)
+from .config import Config, RunDir, atomic_torch_save, check_resume, rng_state, seed_everything, set_rng_state
 from .dvq import DVQ, DVQConfig, init_codebook, load_state, save_dvq
 from .envs import EnvConfig, VecCollector
 from .replay import ReplayBuffer, ReplayConfig
@@ -125,11 +123,6 @@ def _split_data(data, tc:DVQTrainConfig):
     te = np.linspace(0, len(test) - 1, min(tc.eval_frames, len(test))).astype(int)
     return (lambda rows: np.asarray(train[np.sort(rows)])), len(train), np.asarray(test[te])
 
-def _check_same(saved:dict, now:dict, what:str):
-    diff = {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k != 'steps'}
-    if diff: raise ValueError(f'cannot resume: the checkpoint was made with a different {what} config: ' +
-                              ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
-
 # %% ../nbs/03b_dvq_train.ipynb #aa62efb6
 def train_dvq(cfg:DVQConfig,          # the tokenizer
               tc:DVQTrainConfig,      # how to train it
@@ -154,12 +147,12 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
     sampler = FrameSampler(n_train, tc.batch_size, tc.seed)
     if resume and ck_path.exists():
         ck = torch.load(ck_path, map_location='cpu', weights_only=False)
-        _check_same(ck['dvq_config'], cfg.to_dict(), 'DVQ'); _check_same(ck['train_config'], tc.to_dict(), 'training')
+        check_resume(ck['dvq_config'], cfg.to_dict(), 'DVQ', ck_path, ignore=('steps',))
+        check_resume(ck['train_config'], tc.to_dict(), 'training', ck_path, ignore=('steps',))
         load_state(dvq, ck['model']); opt.load_state_dict(ck['optimizer'])
         sampler.load_state_dict(ck['sampler']); set_rng_state(ck['rng'])
         step, data_var = ck['step'], ck['data_var']
-        keep = [r for r in read_metrics(run.metrics_path) if r.get('step', 0) <= step]
-        atomic_write(run.metrics_path, ''.join(json.dumps(r) + '\n' for r in keep))
+        run.rewind(step)
     else:
         RunDir(run_dir, configs={'dvq': cfg, 'train': tc}, seed=tc.seed)
         if run.metrics_path.exists(): run.metrics_path.unlink()

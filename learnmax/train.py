@@ -19,8 +19,7 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
-from .config import (Config, RunDir, atomic_torch_save, atomic_write, read_metrics, rng_state, seed_everything,
-                             set_rng_state)
+from .config import Config, RunDir, atomic_torch_save, check_resume, rng_state, seed_everything, set_rng_state
 from .envs import RandomTransitionsConfig, VecCollector
 from .gpt import GPT, GPTConfig
 from .replay import ReplayBuffer, ReplayConfig
@@ -216,15 +215,11 @@ def train_gpt(cfg:GPTConfig,             # the model
     step, total = 0, {}
     if resume and ck_path.exists():
         ck = torch.load(ck_path, map_location='cpu', weights_only=False)
-        for what, saved, now in (('model', ck['gpt_config'], cfg.to_dict()), ('training', ck['train_config'], tc.to_dict())):
-            diff = {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k != 'n_steps'}
-            if diff: raise ValueError(f'cannot resume from {ck_path}: different {what} config: ' +
-                                      ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
+        check_resume(ck['gpt_config'], cfg.to_dict(), 'model', ck_path, ignore=('n_steps',))
+        check_resume(ck['train_config'], tc.to_dict(), 'training', ck_path, ignore=('n_steps',))
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer'])
         sampler.load_state_dict(ck['sampler']); set_rng_state(ck['rng']); step, total = ck['step'], ck['totals']
-        if rank == 0:
-            keep = [r for r in read_metrics(run.metrics_path) if r.get('step', 0) <= step]
-            atomic_write(run.metrics_path, ''.join(json.dumps(r) + '\n' for r in keep))
+        if rank == 0: run.rewind(step)
     elif rank == 0:
         RunDir(run.path, configs={'gpt': cfg, 'train': tc, 'world_size': world}, seed=tc.seed)
         if run.metrics_path.exists(): run.metrics_path.unlink()
