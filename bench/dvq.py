@@ -60,7 +60,7 @@ def main():
     @torch.no_grad()
     def ref_encode():
         z = ref_enc(frames.permute(0, 3, 1, 2).float() / 255)
-        z = z.flatten(1)[:, None] if cfg.mode == 'frame' else z.flatten(2).transpose(1, 2)
+        z = z.flatten(1)[:, None] if cfg.layout == 'frame' else z.flatten(2).transpose(1, 2)
         return torch.cdist(z.reshape(-1, dvq.code_dim), codebook).argmin(1).view(len(z), -1)
 
     dvq.eval()
@@ -69,7 +69,7 @@ def main():
     dvq.train()
     tr = {'DVQ train step': best(dvq_step, a.iters, a.reps), 'plain autoencoder step': best(ref_step, a.iters, a.reps)}
     n = a.batch * a.iters
-    print(f'DVQ {a.profile} profile, {cfg.mode} mode ({dvq.n_tokens} tokens, vocab {cfg.vocab}, hidden {cfg.hidden}), '
+    print(f'DVQ {a.profile} profile, {cfg.layout} mode ({dvq.n_tokens} tokens, vocab {cfg.vocab}, hidden {cfg.hidden}), '
           f'batch {a.batch}, {torch.get_num_threads()} threads, {"cuda" if torch.cuda.is_available() else "cpu"}')
     for title, res in (('training', tr), ('encoding', enc)):
         (k1, t1), (k2, t2) = res.items()

@@ -78,19 +78,19 @@ def main():
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    n_patches = a.n_patches if a.layout == 'patch' else 1
-    cfg = GPTConfig(layout=a.layout, heads=a.heads, n_patches=n_patches, n_state=a.n_state, window=a.window,
+    n_tokens = a.n_tokens if a.layout == 'patch' else 1
+    cfg = GPTConfig(layout=a.layout, heads=a.heads, n_tokens=n_tokens, vocab=a.vocab, window=a.window,
                     n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd)
     model = GPT(cfg)
-    ref = MinimalGPT(cfg.n_state + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer)
-    print(f'{cfg.layout} layout, {n_patches} tokens/frame, window {cfg.window} frames = {cfg.block_size} positions; '
+    ref = MinimalGPT(cfg.vocab + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer)
+    print(f'{cfg.layout} layout, {n_tokens} tokens/frame, window {cfg.window} frames = {cfg.block_size} positions; '
           f'{a.n_layer} layers x {a.n_embd} wide; {torch.get_num_threads()} threads; '
           f'learnmax GPT {model.n_params()/1e6:.2f}M parameters, minimal GPT {sum(q.numel() for q in ref.parameters())/1e6:.2f}M')
 
     # (a) training tokens/s
-    states = torch.randint(cfg.n_state, (a.batch, cfg.window, n_patches))
+    states = torch.randint(cfg.vocab, (a.batch, cfg.window, n_tokens))
     actions = torch.randint(cfg.n_actions, (a.batch, cfg.window))
-    seq = torch.randint(cfg.n_state, (a.batch, cfg.block_size + 1))
+    seq = torch.randint(cfg.vocab, (a.batch, cfg.block_size + 1))
     def trainer(m, loss):
         opt = torch.optim.AdamW(m.parameters(), lr=1e-4)
         def step():
@@ -102,7 +102,7 @@ def main():
 
     # (b) rollout frames/s
     model.eval()
-    hist = torch.randint(cfg.n_state, (a.histories, 1, n_patches))
+    hist = torch.randint(cfg.vocab, (a.histories, 1, n_tokens))
     cand = torch.arange(6).expand(a.histories, 6)
     def rollout(use_cache):
         def step():

@@ -47,12 +47,12 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    n = a.n_patches if a.layout == 'patch' else 1
-    cfg = GPTConfig(layout=a.layout, n_state=a.n_state, n_actions=a.n_actions, n_patches=n, window=a.window,
+    n = a.n_tokens if a.layout == 'patch' else 1
+    cfg = GPTConfig(layout=a.layout, vocab=a.vocab, n_actions=a.n_actions, n_tokens=n, window=a.window,
                     n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd, action_emb='plain')
     model = GPT(cfg).to(a.device).eval()
     T = a.window - a.depth                                  # the history the planner keeps
-    states = torch.randint(0, a.n_state, (T, n))
+    states = torch.randint(0, a.vocab, (T, n))
     actions = torch.randint(0, a.n_actions, (T - 1,))
     sc = SearchConfig(beam=a.beam, depth=a.depth, branching=a.branching)
     print(f'{a.layout} layout, {n} token(s)/frame, {a.n_layer}x{a.n_embd} GPT, window {a.window}; '

@@ -84,11 +84,11 @@ class Agent:
         mode = POLICIES[cfg.policy]
         self.search = (search or SearchConfig()).replace(mode=mode or 'learn', seed=cfg.seed)
         self.dvq_cfg, self.dvq_train = (None, None) if self.synthetic else (dvq or default_dvq(env_cfg), (dvq_train or DVQTrainConfig()).replace(seed=cfg.seed))
-        if self.synthetic: n_state, n_tok = env_cfg.n_states, 1
+        if self.synthetic: vocab, n_tok = env_cfg.n_states, 1
         else:
-            probe = DVQ(self.dvq_cfg); n_state, n_tok = probe.vocab_size, probe.n_tokens
+            probe = DVQ(self.dvq_cfg); vocab, n_tok = probe.vocab, probe.n_tokens
         g = gpt or GPTConfig()
-        self.gpt_cfg = g.replace(layout='frame' if n_tok == 1 else 'patch', n_state=n_state, n_patches=n_tok, n_actions=A,
+        self.gpt_cfg = g.replace(layout='frame' if n_tok == 1 else 'patch', vocab=vocab, n_tokens=n_tok, n_actions=A,
                                  action_names=tuple(self.env.action_names), **({'action_emb': 'plain'} if self.synthetic else {})).check()
         self.search.check(A, self.gpt_cfg.window)
         self.n_tok, self.A = n_tok, A
@@ -116,7 +116,7 @@ def _start(self:Agent):
     N = cfg.n_steps
     self.tokens, self.actions, self.eps = np.full((N, self.n_tok), -1, np.int64), np.zeros(N, np.int64), np.zeros(N, np.int64)
     self.t, self.ep, self.ep_start, self.dvq, self.model, self.opt = 0, 0, 0, None, None, None
-    self.counts = VisitCounts(self.gpt_cfg.n_state)
+    self.counts = VisitCounts(self.gpt_cfg.vocab)
     self.rooms, self.cells, self.pairs, self.last = set(), set(), set(), {}
     self.obs, info = self.env.reset(seed=cfg.seed)
     self._seen(self.obs, info)
@@ -143,7 +143,7 @@ def _resume(self:Agent):
     if ck['dvq'] is not None:
         self.dvq = DVQ(self.dvq_cfg); self.dvq.load_state_dict(ck['dvq']); self.dvq.eval()
     if self.synthetic or self.dvq is not None: self._tokenize_replay()
-    self.counts = VisitCounts(self.gpt_cfg.n_state); self.counts.load_state_dict(ck['counts'])
+    self.counts = VisitCounts(self.gpt_cfg.vocab); self.counts.load_state_dict(ck['counts'])
     self.model = self.opt = None
     if ck['model'] is not None:
         self._new_model(); self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt'])
@@ -183,7 +183,7 @@ def _fit_tokenizer(self:Agent, step:int):
             test = np.arange(len(frames)) % 5 == 0   # every 5th frame measures reconstruction, never trained on
             self.dvq = train_dvq(self.dvq_cfg, self.dvq_train, (frames[~test], frames[test]), self.run_dir/f'dvq_{step}', progress=False)
     self._tokenize_replay()
-    self.counts = VisitCounts(self.gpt_cfg.n_state); self.counts.update(self.tokens[:len(self.replay)])
+    self.counts = VisitCounts(self.gpt_cfg.vocab); self.counts.update(self.tokens[:len(self.replay)])
     self.model = None
 
 def _new_model(self:Agent):

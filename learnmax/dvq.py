@@ -25,7 +25,7 @@ __all__ = ['DVQConfig', 'grid_sizes', 'VQOut', 'VectorQuantizer', 'kmeans', 'DVQ
 @dataclasses.dataclass(frozen=True)
 class DVQConfig(Config):
     "A DVQ tokenizer: frame format, token mode, network and codebook sizes."
-    mode: str = 'patch'        # 'patch': a grid of tokens per frame; 'frame': one token per frame
+    layout: str = 'patch'      # 'patch': a grid of tokens per frame; 'frame': one token per frame
     size: int = 84             # frames are size x size
     channels: int = 3          # 3 (RGB) or 1 (grayscale)
     strides: tuple = (2, 4)    # encoder conv strides; the grid side is size reduced by ceil-division by each
@@ -186,7 +186,7 @@ class DVQ(nn.Module):
                  **overrides):                   # fields of `cfg` to change
         super().__init__()
         self.cfg = cfg = (cfg or DVQConfig()).replace(**overrides)
-        if cfg.mode not in ('patch', 'frame'): raise ValueError(f"mode must be 'patch' or 'frame', got {cfg.mode!r}")
+        if cfg.layout not in ('patch', 'frame'): raise ValueError(f"DVQConfig.layout must be 'patch' or 'frame', got {cfg.layout!r}")
         if cfg.channels not in (1, 3): raise ValueError(f'channels must be 1 or 3, got {cfg.channels}')
         sizes, h = grid_sizes(cfg.size, cfg.strides), cfg.hidden
         self.grid = (sizes[-1], sizes[-1])
@@ -198,13 +198,13 @@ class DVQ(nn.Module):
         ups = [m for i, s in reversed(list(enumerate(cfg.strides))) for m in (nn.ReLU(), _UpCrop(ins[i + 1], ins[i], s, sizes[i]))]
         self.dec = nn.Sequential(nn.Conv2d(cfg.emb_dim, h, 3, padding=1), *[_Res(h) for _ in range(cfg.n_res)], *ups)
         # a code is one cell's vector (patch) or the whole grid of them, flattened (frame)
-        self.code_dim = cfg.emb_dim * (sizes[-1] ** 2 if cfg.mode == 'frame' else 1)
+        self.code_dim = cfg.emb_dim * (sizes[-1] ** 2 if cfg.layout == 'frame' else 1)
         self.vq = VectorQuantizer(cfg.vocab, self.code_dim, cfg.beta, cfg.ema, cfg.decay)
 
     @property
-    def n_tokens(self) -> int: return 1 if self.cfg.mode == 'frame' else self.grid[0] * self.grid[1]
+    def n_tokens(self) -> int: return 1 if self.cfg.layout == 'frame' else self.grid[0] * self.grid[1]
     @property
-    def vocab_size(self) -> int: return self.cfg.vocab
+    def vocab(self) -> int: return self.cfg.vocab
     @property
     def device(self): return self.vq.codebook.device
 
@@ -224,13 +224,13 @@ def _embed(self:DVQ, x:torch.Tensor # float (B, C, H, W) from `prepare`
           ) -> torch.Tensor:
     "Encoder vectors before quantization, (B, n_tokens, code_dim)."
     z = self.enc(x)
-    return z.flatten(1)[:, None] if self.cfg.mode == 'frame' else z.flatten(2).transpose(1, 2)
+    return z.flatten(1)[:, None] if self.cfg.layout == 'frame' else z.flatten(2).transpose(1, 2)
 
 def _decode_codes(self:DVQ, zq:torch.Tensor # (B, n_tokens, code_dim) code vectors
                  ) -> torch.Tensor:
     "Pixels (B, C, H, W), unclamped, from code vectors."
     gh, gw = self.grid
-    z = zq.reshape(len(zq), self.cfg.emb_dim, gh, gw) if self.cfg.mode == 'frame' else \
+    z = zq.reshape(len(zq), self.cfg.emb_dim, gh, gw) if self.cfg.layout == 'frame' else \
         zq.transpose(1, 2).reshape(len(zq), self.cfg.emb_dim, gh, gw)
     return self.dec(z)
 
@@ -260,7 +260,7 @@ def _check_ids(self:DVQ, ids) -> torch.Tensor:
     if ids.ndim == 1 and self.n_tokens > 1 and len(ids) == self.n_tokens: ids = ids[None]
     if ids.ndim == 1: ids = ids[:, None]
     if ids.shape[1] != self.n_tokens: raise ValueError(f'ids must have shape (B, {self.n_tokens}), got {tuple(ids.shape)}')
-    if len(ids) and (ids.min() < 0 or ids.max() >= self.vocab_size): raise ValueError(f'ids must lie in 0..{self.vocab_size - 1}')
+    if len(ids) and (ids.min() < 0 or ids.max() >= self.vocab): raise ValueError(f'ids must lie in 0..{self.vocab - 1}')
     return ids
 
 def _codes(self:DVQ, ids # (B, n_tokens) token ids
@@ -293,7 +293,7 @@ def init_codebook(dvq:DVQ,          # the model whose codebook to set
                    for i in range(0, len(frames), batch)])
     g = torch.Generator().manual_seed(seed)
     if len(z) > max_vectors: z = z[torch.randperm(len(z), generator=g)[:max_vectors]]
-    k = dvq.vocab_size
+    k = dvq.vocab
     c, _, msd = kmeans(z, min(k, len(z)), iters, seed)
     if len(c) < k:
         extra = z[torch.randint(len(z), (k - len(c),), generator=g)]

@@ -100,11 +100,11 @@ def evaluate(dvq:DVQ,          # the model
             ) -> dict:
     "Held-out metrics: `nmse` (MSE / data variance), `mse`, `perplexity` and `codes_used` over all of `frames`."
     was = dvq.training; dvq.eval()
-    se, n, counts = 0.0, 0, torch.zeros(dvq.vocab_size)
+    se, n, counts = 0.0, 0, torch.zeros(dvq.vocab)
     for i in range(0, len(frames), batch):
         x = dvq.prepare(frames[i:i + batch]); out = dvq(x)
         se += float(F.mse_loss(out.recon, x, reduction='sum')); n += x.numel()
-        counts += torch.bincount(out.ids.flatten().cpu(), minlength=dvq.vocab_size).float()
+        counts += torch.bincount(out.ids.flatten().cpu(), minlength=dvq.vocab).float()
     dvq.train(was)
     p = counts / counts.sum()
     return dict(nmse=se / n / data_var, mse=se / n, perplexity=float(torch.exp(-(p * torch.log(p + 1e-10)).sum())),
@@ -164,7 +164,7 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
         atomic_torch_save(dict(step=s, model=dvq.state_dict(), optimizer=opt.state_dict(), sampler=sampler.state_dict(),
                                rng=rng_state(), data_var=data_var, dvq_config=cfg.to_dict(), train_config=tc.to_dict()), ck_path)
     dvq.train()
-    bar = tqdm(range(step, tc.steps), initial=step, total=tc.steps, desc=f'dvq {cfg.mode}', disable=not progress)
+    bar = tqdm(range(step, tc.steps), initial=step, total=tc.steps, desc=f'dvq {cfg.layout}', disable=not progress)
     s = step
     for step in bar:
         s = step + 1

@@ -33,10 +33,10 @@ class GPTConfig(Config):
     action_emb: str = 'compositional'  # 'compositional': sum of LEFT/RIGHT/UP/DOWN/FIRE embeddings (NOOP = 0); 'plain'
     input: str = 'learned'             # 'learned': embedding of the token id; 'codes': projection of the DVQ's code vector
     pos2d: bool = False                # layout 'patch': row + column patch position embeddings instead of 1-D slots
-    n_state: int = 64                  # state-token vocabulary (the DVQ's, or a reduced one)
+    vocab: int = 64                  # state-token vocabulary (the DVQ's, or a reduced one)
     n_actions: int = 6                 # number of actions
     action_names: tuple = REDUCED_ACTIONS  # the actions' names, for compositional embeddings
-    n_patches: int = 1                 # state tokens per frame (1 for layout 'frame')
+    n_tokens: int = 1                 # state tokens per frame (1 for layout 'frame')
     grid: tuple|None = None            # (rows, cols) of the patch grid, for `pos2d` (default: square)
     window: int = 4                    # frames per sequence (the context)
     n_layer: int = 2                   # transformer blocks
@@ -47,65 +47,65 @@ class GPTConfig(Config):
     _paper = dict(n_layer=4, n_head=8, n_embd=256, window=8)
 
     @property
-    def per_frame(self) -> int: return 1 if self.layout == 'frame' else self.n_patches + 2
+    def per_frame(self) -> int: return 1 if self.layout == 'frame' else self.n_tokens + 2
     @property
     def block_size(self) -> int: return self.window * self.per_frame
     @property
-    def sep_id(self) -> int: return self.n_state + self.n_actions
+    def sep_id(self) -> int: return self.vocab + self.n_actions
     @property
-    def n_out(self) -> int: return self.n_actions * self.n_state if self.joint else self.n_state + self.n_actions
+    def n_out(self) -> int: return self.n_actions * self.vocab if self.joint else self.vocab + self.n_actions
     @property
     def joint(self) -> bool: return self.layout == 'frame' and self.heads == 'joint'
     @property
     def grid_shape(self) -> tuple:
         if self.grid is not None: return tuple(self.grid)
-        r = int(math.isqrt(self.n_patches))
-        if r * r != self.n_patches: raise ValueError(f'n_patches={self.n_patches} is not square: give grid=(rows, cols)')
+        r = int(math.isqrt(self.n_tokens))
+        if r * r != self.n_tokens: raise ValueError(f'n_tokens={self.n_tokens} is not square: give grid=(rows, cols)')
         return (r, r)
 
     def check(self) -> GPTConfig:
         "Refuse inconsistent settings, naming the field; return self."
         for name, opts in dict(layout=LAYOUTS, heads=HEADS, action_emb=ACTION_EMBS, input=INPUTS).items():
             if getattr(self, name) not in opts: raise ValueError(f'GPTConfig.{name} must be one of {opts}, got {getattr(self, name)!r}')
-        if self.layout == 'frame' and self.n_patches != 1: raise ValueError("layout 'frame' has one token per frame: set n_patches=1")
+        if self.layout == 'frame' and self.n_tokens != 1: raise ValueError("layout 'frame' has one token per frame: set n_tokens=1")
         if self.n_embd % self.n_head: raise ValueError(f'n_embd={self.n_embd} is not a multiple of n_head={self.n_head}')
         if self.action_emb == 'compositional' and len(self.action_names) != self.n_actions:
             raise ValueError(f'compositional actions need one name per action: {len(self.action_names)} names for n_actions={self.n_actions}')
         if self.input == 'codes' and self.code_dim < 1: raise ValueError("input 'codes' needs code_dim > 0")
-        if self.pos2d and self.grid_shape[0] * self.grid_shape[1] != self.n_patches:
-            raise ValueError(f'grid {self.grid_shape} does not hold n_patches={self.n_patches}')
+        if self.pos2d and self.grid_shape[0] * self.grid_shape[1] != self.n_tokens:
+            raise ValueError(f'grid {self.grid_shape} does not hold n_tokens={self.n_tokens}')
         return self
 
 # %% ../nbs/04_gpt.ipynb #d66b054e
 STATE, ACTION, SEP = 0, 1, 2   # token types
 
-def interleave(states:torch.Tensor,  # (B, T, n) state token ids in 0..n_state-1
+def interleave(states:torch.Tensor,  # (B, T, n) state token ids in 0..vocab-1
                actions:torch.Tensor, # (B, T) action ids in 0..n_actions-1
-               n_state:int,          # state vocabulary size
+               vocab:int,          # state vocabulary size
                n_actions:int,        # number of actions
               ) -> torch.Tensor:
-    "The flat sequence (B, T*(n+2)): per frame its patches, the action (offset by n_state), the separator."
+    "The flat sequence (B, T*(n+2)): per frame its patches, the action (offset by vocab), the separator."
     B, T, n = states.shape
     if actions.shape != (B, T): raise ValueError(f'actions {tuple(actions.shape)} do not match states {tuple(states.shape)}')
-    if states.numel() and (states.min() < 0 or states.max() >= n_state): raise ValueError(f'state ids must lie in 0..{n_state-1}')
+    if states.numel() and (states.min() < 0 or states.max() >= vocab): raise ValueError(f'state ids must lie in 0..{vocab-1}')
     if actions.numel() and (actions.min() < 0 or actions.max() >= n_actions): raise ValueError(f'actions must lie in 0..{n_actions-1}')
-    sep = torch.full((B, T, 1), n_state + n_actions, dtype=states.dtype, device=states.device)
-    return torch.cat([states, (actions + n_state)[..., None].to(states.dtype), sep], -1).reshape(B, T * (n + 2))
+    sep = torch.full((B, T, 1), vocab + n_actions, dtype=states.dtype, device=states.device)
+    return torch.cat([states, (actions + vocab)[..., None].to(states.dtype), sep], -1).reshape(B, T * (n + 2))
 
 def deinterleave(seq:torch.Tensor, # (B, T*(n+2)) from `interleave`
-                 n_patches:int,    # n, state tokens per frame
-                 n_state:int,      # state vocabulary size
+                 n_tokens:int,    # n, state tokens per frame
+                 vocab:int,      # state vocabulary size
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     "Back from the flat sequence to states (B, T, n) and actions (B, T)."
-    x = seq.reshape(seq.shape[0], -1, n_patches + 2)
-    return x[..., :n_patches], x[..., n_patches] - n_state
+    x = seq.reshape(seq.shape[0], -1, n_tokens + 2)
+    return x[..., :n_tokens], x[..., n_tokens] - vocab
 
 def slot_types(L:int,         # sequence length
-               n_patches:int  # state tokens per frame
+               n_tokens:int  # state tokens per frame
               ) -> torch.Tensor:
     "Type of each position of a patch sequence: `STATE`, `ACTION` or `SEP`."
-    slot = torch.arange(L) % (n_patches + 2)
-    return torch.where(slot < n_patches, STATE, torch.where(slot == n_patches, ACTION, SEP))
+    slot = torch.arange(L) % (n_tokens + 2)
+    return torch.where(slot < n_tokens, STATE, torch.where(slot == n_tokens, ACTION, SEP))
 
 # %% ../nbs/04_gpt.ipynb #705a9f09
 def frame_pairs(states:torch.Tensor,  # (B, T) or (B, T, 1) state ids
@@ -213,14 +213,14 @@ class Block(nn.Module):
 class GPT(nn.Module):
     "A causal transformer over state tokens and actions (see `GPTConfig` for the layouts and heads)."
     def __init__(self, cfg:GPTConfig,              # the model's config
-                 codes:torch.Tensor|None=None):     # (n_state, code_dim) DVQ code vectors, for input 'codes'
+                 codes:torch.Tensor|None=None):     # (vocab, code_dim) DVQ code vectors, for input 'codes'
         super().__init__()
         self.cfg = cfg = cfg.check()
         E = cfg.n_embd
-        if cfg.input == 'learned': self.state_emb = nn.Embedding(cfg.n_state, E)
+        if cfg.input == 'learned': self.state_emb = nn.Embedding(cfg.vocab, E)
         else:
-            if codes is None or tuple(codes.shape) != (cfg.n_state, cfg.code_dim):
-                raise ValueError(f"input 'codes' needs codes of shape ({cfg.n_state}, {cfg.code_dim}), got {None if codes is None else tuple(codes.shape)}")
+            if codes is None or tuple(codes.shape) != (cfg.vocab, cfg.code_dim):
+                raise ValueError(f"input 'codes' needs codes of shape ({cfg.vocab}, {cfg.code_dim}), got {None if codes is None else tuple(codes.shape)}")
             self.register_buffer('codes', codes.detach().float().clone())
             self.code_proj = nn.Linear(cfg.code_dim, E)
         self.action_emb = ActionEmbedding(cfg)
@@ -255,10 +255,10 @@ class GPT(nn.Module):
     def _slot_vectors(self, slot):
         c = self.cfg
         if not c.pos2d: return self.slot_emb[slot]
-        r, w = c.grid_shape; p = slot.clamp(max=c.n_patches - 1)
+        r, w = c.grid_shape; p = slot.clamp(max=c.n_tokens - 1)
         patch = self.row_emb[p // w] + self.col_emb[p % w]
-        other = self.slot_emb[(slot - c.n_patches).clamp(0, 1)]
-        return torch.where((slot < c.n_patches)[..., None], patch, other)
+        other = self.slot_emb[(slot - c.n_tokens).clamp(0, 1)]
+        return torch.where((slot < c.n_tokens)[..., None], patch, other)
 
     def embed(self, tokens:torch.Tensor, # (B, L) patch tokens or (B, L, 2) (state, action) pairs
               start:int=0                # absolute position of the first token
@@ -270,10 +270,10 @@ class GPT(nn.Module):
         if c.layout == 'frame':
             return self.state_vectors(tokens[..., 0]) + self.action_emb(tokens[..., 1]) + self.frame_pos[pos]
         slot = pos % c.per_frame
-        is_s, is_a = (slot < c.n_patches)[..., None], (slot == c.n_patches)[..., None]
-        x = torch.where(is_s, self.state_vectors(tokens.clamp(0, c.n_state - 1)), 0.)
-        x = x + torch.where(is_a, self.action_emb((tokens - c.n_state).clamp(0, c.n_actions - 1)), 0.)
-        x = x + torch.where(slot[..., None] == c.n_patches + 1, self.sep_emb, 0.)
+        is_s, is_a = (slot < c.n_tokens)[..., None], (slot == c.n_tokens)[..., None]
+        x = torch.where(is_s, self.state_vectors(tokens.clamp(0, c.vocab - 1)), 0.)
+        x = x + torch.where(is_a, self.action_emb((tokens - c.vocab).clamp(0, c.n_actions - 1)), 0.)
+        x = x + torch.where(slot[..., None] == c.n_tokens + 1, self.sep_emb, 0.)
         return x + self._slot_vectors(slot) + self.frame_pos[pos // c.per_frame]
 
     def forward(self, tokens:torch.Tensor,      # (B, L) or (B, L, 2), see `embed`
@@ -310,11 +310,11 @@ def _inputs_targets(self:GPT, states, actions):
     c = self.cfg
     if c.layout == 'patch':
         if states.dim() == 2: states = states[..., None]
-        tok = interleave(states, actions, c.n_state, c.n_actions)
+        tok = interleave(states, actions, c.vocab, c.n_actions)
         nxt = torch.cat([tok[:, 1:], torch.full_like(tok[:, :1], -1)], 1)
-        ty = torch.cat([slot_types(tok.shape[1], c.n_patches)[1:], torch.tensor([SEP])]).to(tok.device)   # type of the next token
+        ty = torch.cat([slot_types(tok.shape[1], c.n_tokens)[1:], torch.tensor([SEP])]).to(tok.device)   # type of the next token
         later = torch.arange(tok.shape[1], device=tok.device) >= c.per_frame - 1   # targets in frames 1.. only
-        st = torch.where((ty == STATE) & later, nxt, -1); ac = torch.where(ty == ACTION, nxt - c.n_state, -1)
+        st = torch.where((ty == STATE) & later, nxt, -1); ac = torch.where(ty == ACTION, nxt - c.vocab, -1)
         return tok, st.expand_as(tok), ac.expand_as(tok)
     s = states[..., 0] if states.dim() == 3 else states
     tok = frame_pairs(s, actions, c.joint)
@@ -336,7 +336,7 @@ def _loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
     stats = {}
     if c.joint:
         m = st >= 0
-        lj = logits[m].float().view(-1, c.n_actions, c.n_state)
+        lj = logits[m].float().view(-1, c.n_actions, c.vocab)
         la = torch.logsumexp(lj, 2)                                   # (N, A): log of the marginal of a, unnormalised
         z = torch.logsumexp(la, 1, keepdim=True)
         nll = _typed(la - z, ac[m], k, stats, 'action')
@@ -345,8 +345,8 @@ def _loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         n = m.sum()
     else:
         ms, ma = st >= 0, ac >= 0
-        nll = _typed(F.log_softmax(logits[ms][:, :c.n_state].float(), 1), st[ms], k, stats, 'state')
-        if ma.any(): nll = nll + _typed(F.log_softmax(logits[ma][:, c.n_state:].float(), 1), ac[ma], k, stats, 'action')
+        nll = _typed(F.log_softmax(logits[ms][:, :c.vocab].float(), 1), st[ms], k, stats, 'state')
+        if ma.any(): nll = nll + _typed(F.log_softmax(logits[ma][:, c.vocab:].float(), 1), ac[ma], k, stats, 'action')
         n = ms.sum() + ma.sum()
     return LossOut(nll / n.clamp(min=1), stats, logits)
 
@@ -355,7 +355,7 @@ GPT.inputs_targets, GPT.loss = _inputs_targets, _loss
 # %% ../nbs/04_gpt.ipynb #29f8fd69
 class Prediction(NamedTuple):
     tokens: torch.Tensor   # (B, A, n) the predicted next frame's state tokens (argmax or sampled)
-    probs: torch.Tensor    # (B, A, n, n_state) the distribution of each token, given the ones decoded before it
+    probs: torch.Tensor    # (B, A, n, vocab) the distribution of each token, given the ones decoded before it
     entropy: torch.Tensor  # (B, A, n) entropy (nats) of each distribution
     cache: KVCache         # B*A branches (row b*A + a) positioned after the predicted frame
 
@@ -381,7 +381,7 @@ def _prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of 
     cache = KVCache(c, B, p.device, p.dtype, capacity=min(c.block_size, T * c.per_frame + 4 * c.per_frame))
     full = torch.cat([actions, actions.new_zeros(B, 1)], 1)   # a placeholder action after the last frame
     if c.layout == 'patch':
-        tok = interleave(states, full, c.n_state, c.n_actions)[:, :T * c.per_frame - 2]
+        tok = interleave(states, full, c.vocab, c.n_actions)[:, :T * c.per_frame - 2]
         if tok.shape[1] > 1: self.feed(cache, tok[:, :-1], use_cache)
         cache.pending = tok[:, -1]
     elif c.joint:
@@ -409,7 +409,7 @@ def _predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `pred
     if B != cache.batch: raise ValueError(f'actions are for {B} rows but the cache holds {cache.batch}')
     br = cache.repeat(A) if A > 1 else cache.select(torch.arange(B, device=cache.k.device))
     a = actions.reshape(-1).to(br.k.device)
-    S = c.n_state
+    S = c.vocab
     if c.joint:
         lj = br.pending.float().view(-1, c.n_actions, S)[torch.arange(B * A, device=a.device), a]
         probs = F.softmax(lj, -1)[:, None]
@@ -425,10 +425,10 @@ def _predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `pred
         sep = torch.full_like(a, c.sep_id)
         logits = self.feed(br, torch.stack([br.pending, a + S, sep], 1), use_cache)
         ps, ts = [], []
-        for j in range(c.n_patches):
+        for j in range(c.n_tokens):
             p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
             ps.append(p); ts.append(t)
-            if j < c.n_patches - 1: logits = self.feed(br, t[:, None], use_cache)
+            if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
         probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
         br.pending = toks[:, -1]
     n = toks.shape[1]

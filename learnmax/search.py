@@ -52,13 +52,13 @@ class SearchConfig(Config):
 # %% ../nbs/06_search.ipynb #7f224613
 class VisitCounts:
     "Visits per state token (or per reduced token), and a count-based novelty bonus for predicted frames."
-    def __init__(self, n_state:int,           # the state-token vocabulary
-                 mapping:np.ndarray|None=None # optional token -> reduced token map, (n_state,) ints
+    def __init__(self, vocab:int,           # the state-token vocabulary
+                 mapping:np.ndarray|None=None # optional token -> reduced token map, (vocab,) ints
                 ):
         self.mapping = None if mapping is None else np.asarray(mapping, dtype=np.int64)
-        if self.mapping is not None and len(self.mapping) != n_state:
-            raise ValueError(f'mapping has {len(self.mapping)} entries for n_state={n_state}')
-        self.counts = np.zeros(n_state if self.mapping is None else int(self.mapping.max()) + 1, np.int64)
+        if self.mapping is not None and len(self.mapping) != vocab:
+            raise ValueError(f'mapping has {len(self.mapping)} entries for vocab={vocab}')
+        self.counts = np.zeros(vocab if self.mapping is None else int(self.mapping.max()) + 1, np.int64)
         self._table = None
 
     def _ids(self, tokens) -> np.ndarray:

@@ -25,12 +25,12 @@ def code_pixels(dvq:DVQ,        # a DVQ
                 pool:int=1,     # average-pool the pictures by this factor (smaller vectors for big codebooks)
                ) -> torch.Tensor:
     "A picture per code, flattened to (n_codes, P) floats in [0, 1]: the decoded frame, or a patch-mode grid's centre patch."
-    codes = torch.arange(dvq.vocab_size) if codes is None else torch.as_tensor(codes).long()
+    codes = torch.arange(dvq.vocab) if codes is None else torch.as_tensor(codes).long()
     out = []
     for s in range(0, len(codes), batch):
         c = codes[s:s + batch].to(dvq.device)
         img = dvq.decode(c[:, None].expand(-1, dvq.n_tokens))               # (b, H, W, C)
-        if dvq.cfg.mode == 'patch':                                          # centre patch of a uniform grid
+        if dvq.cfg.layout == 'patch':                                          # centre patch of a uniform grid
             p = -(-dvq.cfg.size // dvq.grid[0]); o = (dvq.grid[0] // 2) * p
             img = img[:, o:o + p, o:o + p]
         img = img.permute(0, 3, 1, 2)

@@ -279,7 +279,7 @@ def main(argv:list[str]|None=None # command-line arguments (default: sys.argv[1:
     torch.set_num_threads(1)
     over = {k: v for k, v in dict(n_steps=a.n_steps, batch_size=a.batch_size, log_every=a.log_every).items() if v is not None}
     tc = TrainConfig.profile(a.profile, seed=a.seed, **over)
-    cfg = GPTConfig.profile(a.profile, n_state=a.n_states, n_actions=a.n_actions, action_emb='plain')
+    cfg = GPTConfig.profile(a.profile, vocab=a.n_states, n_actions=a.n_actions, action_emb='plain')
     rt = RandomTransitionsConfig(n_states=a.n_states, n_actions=a.n_actions, episode_len=16, seed=a.seed)
     with tempfile.TemporaryDirectory(prefix=f'rank{rank}_') as tmp:   # each process builds the same data
         train_ds, test_ds = random_transitions_data(rt, a.episodes, cfg.window, tmp, seed=a.seed)

@@ -101,7 +101,7 @@ def test_resume_with_other_config_is_refused(tmp_path):
     (dict(vocab=32), r'vq.codebook: checkpoint \(16, 8\) vs model \(32, 8\)'),
     (dict(channels=1), r'enc.0.weight: checkpoint \(8, 3, 4, 4\) vs model \(8, 1, 4, 4\)'),
     (dict(strides=(2, 2)), r'checkpoint does not fit this DVQ'),
-    (dict(mode='frame'), r'vq.codebook: checkpoint \(16, 8\) vs model \(16, 968\)'),
+    (dict(layout='frame'), r'vq.codebook: checkpoint \(16, 8\) vs model \(16, 968\)'),
 ])
 def test_wrong_shape_checkpoint(tmp_path, change, message):
     "A checkpoint that does not fit the model is refused with every mismatch named, and the model is left unchanged."
