@@ -20,7 +20,7 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'Config', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
-           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'split_timings', 'save_figure']
+           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'find_root', 'split_timings', 'save_figure']
 
 # %% ../nbs/00_config.ipynb #a9967873
 PROFILES = ('quick', 'paper')
@@ -194,6 +194,13 @@ def check_resume(saved:dict,  # a config as the checkpoint recorded it (`to_dict
     diff = {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k not in ignore}
     if diff: raise ValueError(f'cannot resume from {source}: different {what} config: ' +
                               ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
+
+# %% ../nbs/00_config.ipynb #476153b3
+def find_root(start:str|Path|None=None # where to start looking (default: the current folder)
+             ) -> Path:
+    "The nearest folder at or above `start` that holds `settings.ini`; `start` itself when there is none."
+    start = Path(start or Path.cwd()).resolve()
+    return next((p for p in (start, *start.parents) if (p/'settings.ini').exists()), start)
 
 # %% ../nbs/00_config.ipynb #be2d81cb
 def split_timings(metrics:dict # a figure's metrics, possibly nested

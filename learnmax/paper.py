@@ -11,8 +11,7 @@ from pathlib import Path
 
 import typst
 
-from .config import atomic_write
-from .pipeline import find_root
+from .config import atomic_write, find_root
 
 # %% auto #0
 __all__ = ['figure_manifest', 'build_paper', 'paper_status']

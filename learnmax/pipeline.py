@@ -23,11 +23,11 @@ import papermill as pm
 from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
-from .config import PROFILES, _type_ok, atomic_write
+from .config import PROFILES, _type_ok, atomic_write, find_root
 
 # %% auto #0
-__all__ = ['REQUIRED', 'PipelineError', 'find_root', 'write_experiment', 'find_notebooks', 'Expression', 'fits', 'Parameter',
-           'notebook_parameters', 'Job', 'parse_overrides', 'plan', 'git_commit', 'fingerprint', 'stamp', 'Result',
+__all__ = ['REQUIRED', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits', 'Parameter',
+           'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'git_commit', 'fingerprint', 'stamp', 'Result',
            'describe_error', 'run_job', 'run_figures', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #f6d7ff4a
@@ -35,12 +35,6 @@ REQUIRED = ('profile', 'seed', 'out_dir') # parameters every experiment notebook
 
 class PipelineError(ValueError):
     "A refusal: something about the request is wrong, and nothing has been run."
-
-def find_root(start:str|Path|None=None # where to start looking (default: the current folder)
-             ) -> Path:
-    "The nearest folder at or above `start` that holds `settings.ini`; `start` itself when there is none."
-    start = Path(start or Path.cwd()).resolve()
-    return next((p for p in (start, *start.parents) if (p/'settings.ini').exists()), start)
 
 # %% ../nbs/11_pipeline.ipynb #6f71f2f6
 def write_experiment(path:str|Path, # the notebook to write
@@ -141,13 +135,13 @@ def parse_overrides(items:list[str]|None # `key=value` strings, as given to `-p`
         out[key.strip()] = text
     return out
 
-def plan(nbs_dir:str|Path,            # the folder of experiment notebooks
-         only:list[str]|None=None,    # notebook names to run (default: all)
-         overrides:dict|None=None,    # key -> raw text (see `parse_overrides`) for the notebooks' parameters
-         profile:str='quick',         # one of `PROFILES`, passed to every notebook
-         seed:int=0,                  # the seed passed to every notebook
-         out_dir:str|Path='figures'   # where the notebooks save figures (passed as an absolute path)
-        ) -> list[Job]:
+def plan_jobs(nbs_dir:str|Path,            # the folder of experiment notebooks
+              only:list[str]|None=None,    # notebook names to run (default: all)
+              overrides:dict|None=None,    # key -> raw text (see `parse_overrides`) for the notebooks' parameters
+              profile:str='quick',         # one of `PROFILES`, passed to every notebook
+              seed:int=0,                  # the seed passed to every notebook
+              out_dir:str|Path='figures'   # where the notebooks save figures (passed as an absolute path)
+             ) -> list[Job]:
     "The jobs for this request, after checking everything; raises `PipelineError` naming every problem."
     if profile not in PROFILES: raise PipelineError(f'unknown profile {profile!r}: choose one of {PROFILES}')
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0: raise PipelineError(f'seed must be an int >= 0, got {seed!r}')
@@ -268,7 +262,7 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
     root = find_root()
     nbs_dir = Path(nbs_dir or root/'nbs'/'experiments')
     out_dir = Path(out_dir or root/'figures')
-    jobs = plan(nbs_dir, only, overrides, profile, seed, out_dir)
+    jobs = plan_jobs(nbs_dir, only, overrides, profile, seed, out_dir)
     if not jobs:
         log(f'nothing to run: no experiment notebooks in {nbs_dir}'); return []
     commit = git_commit(root)
@@ -326,7 +320,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         overrides = parse_overrides(a.params)
         if a.dry_run:
             root = find_root()
-            jobs = plan(a.nbs or root/'nbs'/'experiments', a.only, overrides, a.profile, a.seed, a.out or root/'figures')
+            jobs = plan_jobs(a.nbs or root/'nbs'/'experiments', a.only, overrides, a.profile, a.seed, a.out or root/'figures')
             for j in jobs: print(j.name, j.parameters)
             if not jobs: print('nothing to run: no experiment notebooks')
             return 0

@@ -132,3 +132,10 @@ def test_paper_builds_from_fixture_figures(tmp_path):
     assert not any(paper_status(paper/'main.typ', tmp_path/'no-figures').values())
     assert main(['paper', '--src', str(paper/'main.typ'), '--figures', str(figs), '--output', str(tmp_path/'x.pdf')]) == 0
     assert (tmp_path/'x.pdf').read_bytes()[:5] == b'%PDF-'
+
+
+def test_paper_does_not_import_the_pipeline():
+    "The paper builder needs only `learnmax.config`; the pipeline imports the paper, never the other way round."
+    code = "import sys, learnmax.paper; assert 'learnmax.pipeline' not in sys.modules, 'learnmax.paper imports the pipeline'"
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
