@@ -1,11 +1,13 @@
 """Steps per second of the environment layer, against a raw ale-py loop (the limit on this machine).
 
-    python bench/envs.py [--seconds 3] [--n-envs 8]
+    python bench/envs.py [--seconds 3] [--n-envs 8] [--repeats 3]
 
 One step = one agent action = 4 emulator frames, with the observation fetched (and, from (b) on, resized to 84x84).
 Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly; (b) one `make_env` env;
-(c) `VecCollector` with n envs stepped in one thread, then (d) with 2 threads; (e) ale-py's `AtariVectorEnv`
-(C++ threads, 84x84 natively, but no RAM info or snapshots), for reference.
+(c) `VecCollector` with n envs in this process; (d) with 1 worker process; (e) with 2 worker processes; (f) ale-py's
+`AtariVectorEnv` (C++ threads, 84x84 natively, but no RAM info or snapshots), for reference.
+Each row is the median of `--repeats` measurements (their spread is printed) and is given per core against (a):
+rows using k cores are divided by k x (a). Targets: >= 0.9 per core, and 2 workers faster than 1.
 """
 import argparse
 import os
@@ -51,10 +53,9 @@ def one_env(seconds):
     return timed(step, seconds)
 
 
-def collector(seconds, n_envs, n_threads):
-    col = VecCollector(EnvConfig(), n_envs=n_envs, n_threads=n_threads, keep_segments=False)
-    try: return timed(lambda: col.rollout(25).get('dones').size, seconds)
-    finally: col.close()
+def collector(seconds, n_envs, n_workers):
+    with VecCollector(EnvConfig(), n_envs=n_envs, n_workers=n_workers, keep_segments=False) as col:
+        return timed(lambda: col.rollout(25).get('dones').size, seconds)
 
 
 def vector_env(seconds, n_envs):
@@ -73,12 +74,21 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--seconds', type=float, default=3.0, help='time per measurement')
     p.add_argument('--n-envs', type=int, default=8, help='envs in the collector and the vector env')
+    p.add_argument('--repeats', type=int, default=3, help='measurements per row (median and spread are printed)')
     args = p.parse_args()
-    s, n = args.seconds, args.n_envs
-    rows = [('(a) raw ALEInterface loop, frame_skip=4', raw_ale(s)),
-            ('(b) one make_env env (84x84x3, RAM info)', one_env(s)),
-            (f'(c) VecCollector, {n} envs, 1 thread', collector(s, n, 0)),
-            (f'(d) VecCollector, {n} envs, 2 threads', collector(s, n, 2)),
-            (f'(e) ale_py AtariVectorEnv, {n} envs (no RAM info)', vector_env(s, n))]
-    print(f'Montezuma, random reduced actions, {os.cpu_count()} CPU cores; steps/s (1 step = 4 frames)')
-    for name, sps in rows: print(f'{name:<52} {sps:8.0f} steps/s  {sps / rows[0][1]:5.2f} x (a)')
+    s, n, cores = args.seconds, args.n_envs, os.cpu_count()
+    rows = [('(a) raw ALEInterface loop, frame_skip=4', 1, lambda: raw_ale(s)),
+            ('(b) one make_env env (84x84x3, RAM info)', 1, lambda: one_env(s)),
+            (f'(c) VecCollector, {n} envs, in this process', 1, lambda: collector(s, n, 0)),
+            (f'(d) VecCollector, {n} envs, 1 worker process', 1, lambda: collector(s, n, 1)),
+            (f'(e) VecCollector, {n} envs, 2 worker processes', min(2, cores), lambda: collector(s, n, 2)),
+            (f'(f) ale_py AtariVectorEnv, {n} envs (no RAM info)', min(n, cores), lambda: vector_env(s, n))]
+    results = {}
+    for _ in range(args.repeats):                   # interleaved, so a burst of load elsewhere hits every row alike
+        for name, k, f in rows: results.setdefault(name, []).append(f())
+    raw = float(np.median(results[rows[0][0]]))
+    print(f'Montezuma, random reduced actions, {cores} CPU cores; steps/s (1 step = 4 frames), median of {args.repeats}')
+    print(f'{"":<52} {"steps/s":>8} {"spread":>13} {"cores":>5} {"per core / (a)":>15}')
+    for name, k, _ in rows:
+        v = results[name]; med = float(np.median(v))
+        print(f'{name:<52} {med:8.0f} {min(v):6.0f}-{max(v):<6.0f} {k:5d} {med / (k * raw):15.2f}')

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import multiprocessing as mp
 import operator
+import pickle
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, NamedTuple
 
@@ -15,6 +19,7 @@ import ale_py
 import cv2
 import gymnasium as gym
 import numpy as np
+from fastcore.basics import patch
 from gymnasium import spaces
 
 from .config import Config
@@ -87,6 +92,16 @@ def _make_ale(env_id:str, **kwargs) -> gym.Env:
         raise ValueError(f"unknown Atari env id {env_id!r}" + (f" (did you mean {' or '.join(close)}?)" if close else '')
                          + f": {hint}") from e
 
+_ALE_ACTIONS = [ale_py.Action(i) for i in range(len(ACTION_NAMES))]
+
+def _band_rows(src:int, # screen rows
+               dst:int  # frame rows
+              ) -> int:
+    "Rows of a band of the screen that `INTER_AREA` shrinks alone, byte for byte as within the whole screen (0: none)."
+    g = math.gcd(src, dst)
+    exact = any(src * 2**k % dst == 0 for k in range(16))   # src/dst is exact in binary, so a band's weights are the screen's
+    return src // g if exact and g > 1 and dst < src else 0
+
 class AtariEnv(gym.Env):
     "An ALE game as a gymnasium env: uint8 (size, size, C) frames, a chosen action subset, RAM info, exact snapshots."
     metadata = {'render_modes': ['rgb_array']}
@@ -105,11 +120,33 @@ class AtariEnv(gym.Env):
         self.montezuma = 'MontezumaRevenge' in cfg.env_id
         self.info_keys = ('room', 'x', 'y', 'lives') if self.montezuma else ('lives',)
         self.render_mode, self._t, self._reset_once, self._obs, self._prev = 'rgb_array', 0, False, None, 0
+        h, w = self.ale.getScreenDims()
+        self._grab = self.ale.getScreenGrayscale if cfg.grayscale else self.ale.getScreenRGB
+        self._screens = [np.zeros((h, w) if cfg.grayscale else (h, w, 3), np.uint8) for _ in range(2)]
+        self._band = _band_rows(h, cfg.size)             # 5 screen rows -> 2 frame rows at 84x84
+        nb = h // self._band if self._band else 1
+        view = np.uint64 if self._screens[0].size // nb % 8 == 0 else np.uint8
+        self._bands = [s.reshape(nb, -1).view(view) for s in self._screens]   # each screen, one row per band
+        self._stale = True                               # the last screen is not the one `_obs` was made from
 
     def _frame(self):
-        screen = self.ale.getScreenGrayscale() if self.cfg.grayscale else self.ale.getScreenRGB()
-        f = cv2.resize(screen, (self.cfg.size, self.cfg.size), interpolation=cv2.INTER_AREA)
-        return f[..., None] if f.ndim == 2 else f
+        "The screen, fetched into a buffer and shrunk with `INTER_AREA`; only the bands that changed are shrunk again."
+        (cur, prev), (bcur, bprev), s, b = self._screens, self._bands, self.cfg.size, self._band
+        self._grab(cur)
+        if self._stale or not b: obs = cv2.resize(cur, (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
+        else:
+            obs, d = self._obs.copy(), s * b // cur.shape[0]             # d frame rows per band
+            runs, start, last = [], -2, -2
+            for i in np.flatnonzero((bcur != bprev).any(1)).tolist():   # changed bands, merged into runs
+                if i != last + 1:
+                    if start >= 0: runs.append((start, last + 1))
+                    start = i
+                last = i
+            if start >= 0: runs.append((start, last + 1))
+            for lo, hi in runs:
+                obs[lo*d:hi*d] = cv2.resize(cur[lo*b:hi*b], (s, (hi - lo) * d), interpolation=cv2.INTER_AREA).reshape((hi - lo) * d, s, -1)
+        self._screens, self._bands, self._stale = [prev, cur], [bprev, bcur], False
+        return obs
 
     def _info(self) -> dict:
         info = {}
@@ -126,17 +163,18 @@ class AtariEnv(gym.Env):
         self._reset_once = True
         super().reset(seed=seed)                             # `np_random` draws the sticky repeats
         self._env.reset(seed=seed)
-        self._t, self._prev, self._obs = 0, 0, self._frame()
+        self._t, self._prev, self._stale = 0, 0, True
+        self._obs = self._frame()
         return self._obs, self._info()
 
     def step(self, action:int # an index into `action_names`
             ):
         "Play `action` for `frame_skip` frames: `(obs, reward, terminated, truncated, info)`."
-        a = _action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)
-        reward, p = 0.0, self.cfg.sticky
+        a = self._ale_actions[_action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
+        reward, p, act = 0.0, self.cfg.sticky, self.ale.act
         for _ in range(self.cfg.frame_skip):   # ALE's sticky actions: each frame repeats the last one with probability p
-            if not (p and self.np_random.random() < p): self._prev = self._ale_actions[a]
-            reward += self.ale.act(ale_py.Action(self._prev))
+            if not (p and self.np_random.random() < p): self._prev = a
+            reward += act(_ALE_ACTIONS[self._prev])
         self._t += 1
         truncated = self.ale.game_truncated() or (self.cfg.max_actions is not None and self._t >= self.cfg.max_actions)
         self._obs = self._frame()
@@ -151,7 +189,7 @@ class AtariEnv(gym.Env):
         "Go back to `state`; returns its `(obs, info)`."
         ale_state, self.np_random.bit_generator.state, self._prev = state.inner
         self.ale.restoreState(ale_state)
-        self._t, self._obs = state.t, state.obs.copy()
+        self._t, self._obs, self._stale = state.t, state.obs.copy(), True
         return self._obs, dict(state.info)
 
     def render(self): return self.ale.getScreenRGB()   # the full-resolution screen (210, 160, 3)
@@ -254,6 +292,31 @@ def random_policy(n_actions:int, # actions to draw from
     rng = np.random.default_rng(seed)
     return lambda frames: rng.integers(n_actions, size=len(frames))
 
+def _slots(buf, n_envs:int, fshape:tuple, fdtype:str, n_info:int) -> dict:
+    "Arrays over `buf` (bytes-like) for each env's current frame, info, and last reward and done."
+    out, off = {}, 0
+    for k, shape, dt in [('frames', (n_envs, *fshape), fdtype), ('info', (n_envs, n_info), 'int64'),
+                         ('rewards', (n_envs,), 'float64'), ('dones', (n_envs,), 'bool')]:
+        n = int(np.prod(shape)) * np.dtype(dt).itemsize
+        out[k] = np.frombuffer(buf, dt, count=int(np.prod(shape)), offset=off).reshape(shape)
+        off += -(-n // 8) * 8
+    return out
+
+def _slots_bytes(n_envs, fshape, fdtype, n_info) -> int:
+    return sum(-(-int(np.prod(s)) * np.dtype(d).itemsize // 8) * 8 for s, d in
+               [((n_envs, *fshape), fdtype), ((n_envs, n_info), 'int64'), ((n_envs,), 'float64'), ((n_envs,), 'bool')])
+
+def _step_envs(envs, actions, slots, first:int=0):
+    "Step `envs` (slots `first`, `first+1`, ...) with `actions`, resetting finished ones; write the results into `slots`."
+    frames, info, rewards, dones = slots['frames'], slots['info'], slots['rewards'], slots['dones']
+    for j, (env, a) in enumerate(zip(envs, actions)):
+        obs, r, term, trunc, inf = env.step(a)
+        if term or trunc: obs, inf = env.reset()
+        i = first + j
+        frames[i], rewards[i], dones[i] = obs, r, term or trunc
+        info[i] = [inf[k] for k in env.info_keys]
+
+# %% ../nbs/01_envs.ipynb #f53dad67
 class VecCollector:
     "Step `n_envs` envs under one policy; replay-ready rows `(frame, action, done, episode_id)` plus info."
     def __init__(self, cfg:EnvConfig|RandomTransitionsConfig|None=None, # config of every env
@@ -262,66 +325,155 @@ class VecCollector:
                  seed:int=0,                # seeds the default policy; env i is first reset with `seed + i`
                  first_episode_id:int=0,    # id of the first episode
                  n_threads:int=0,           # threads stepping the envs (0: step them in this thread)
-                 keep_segments:bool=True):  # gather rows into episodes for `segments()`
-        self.envs = [make_env(cfg) for _ in range(n_envs)]
+                 keep_segments:bool=True,   # gather rows into episodes for `segments()`
+                 n_workers:int=0):          # worker processes, each stepping a slice of the envs (0: in this process)
+        if not 1 <= n_envs or not 0 <= n_workers <= n_envs or n_threads < 0 or (n_threads and n_workers):
+            raise ValueError(f'need n_envs >= 1, 0 <= n_workers <= n_envs, n_threads >= 0, and threads or workers, '
+                             f'not both: got n_envs={n_envs}, n_workers={n_workers}, n_threads={n_threads}')
+        self.envs = [make_env(cfg) for _ in range(1 if n_workers else n_envs)]   # with workers: one, for its spaces
         e0 = self.envs[0]
         self.n_envs, self.n_actions, self.info_keys = n_envs, e0.action_space.n, e0.info_keys
-        self.action_names = e0.action_names
+        self.action_names, self.observation_space, self.n_workers = e0.action_names, e0.observation_space, n_workers
+        self._env_id = getattr(e0.cfg, 'env_id', RANDOM_TRANSITIONS_ID)
+        space = e0.observation_space
+        fshape, fdtype = (space.shape, space.dtype.str) if isinstance(space, spaces.Box) else ((), '<i8')
+        layout = (n_envs, fshape, fdtype, len(self.info_keys))
         self.policy = policy or random_policy(self.n_actions, seed)
-        self._obs, self._info = map(list, zip(*(e.reset(seed=seed + i) for i, e in enumerate(self.envs))))
         self._ep = np.arange(first_episode_id, first_episode_id + n_envs, dtype=np.int64)
         self.next_episode_id = first_episode_id + n_envs
-        self._pool = ThreadPoolExecutor(n_threads) if n_threads else None
         self.keep_segments, self._open, self._finished = keep_segments, [[] for _ in range(n_envs)], []
-        self.steps = 0
+        self.steps, self._pool, self._procs, self._conns = 0, None, [], []
+        if n_workers: e0.close(); self.envs = []; self._start_workers(e0.cfg, seed, layout)
+        else:
+            self._slots = _slots(bytearray(_slots_bytes(*layout)), *layout)
+            for i, env in enumerate(self.envs):
+                obs, inf = env.reset(seed=seed + i)
+                self._slots['frames'][i], self._slots['info'][i] = obs, [inf[k] for k in self.info_keys]
+            self._pool = ThreadPoolExecutor(n_threads) if n_threads else None
+        self._stop = weakref.finalize(self, _stop_workers, self._procs, self._conns)
 
-    def _step(self, i, a):
-        env = self.envs[i]
-        obs, r, term, trunc, info = env.step(a)
-        if term or trunc: obs, info = env.reset()
-        return obs, r, term or trunc, info
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
 
-    def rollout(self, n_steps:int # steps of every env
-               ) -> dict:
-        "Arrays `(n_steps, n_envs, ...)`: frames, actions, rewards, dones, episode_id and the env's info keys."
-        space, E = self.envs[0].observation_space, self.n_envs
-        fshape, fdtype = (space.shape, space.dtype) if isinstance(space, spaces.Box) else ((), np.int64)
-        out = dict(frames=np.empty((n_steps, E, *fshape), fdtype), actions=np.empty((n_steps, E), np.int64),
-                   rewards=np.empty((n_steps, E), np.float32), dones=np.empty((n_steps, E), bool),
-                   episode_id=np.empty((n_steps, E), np.int64), **{k: np.empty((n_steps, E), np.int64) for k in self.info_keys})
-        for t in range(n_steps):
-            frames = out['frames'][t]; frames[:] = self._obs
-            actions = np.asarray(self.policy(frames))
-            if actions.shape != (E,): raise ValueError(f'the policy must return {E} actions, got shape {actions.shape}')
-            out['actions'][t], out['episode_id'][t] = actions, self._ep
-            for k in self.info_keys: out[k][t] = [inf[k] for inf in self._info]
-            res = (self._pool.map if self._pool else map)(self._step, range(E), actions.tolist())
-            for i, (obs, r, done, info) in enumerate(res):
-                out['rewards'][t, i], out['dones'][t, i], self._obs[i], self._info[i] = r, done, obs, info
-                if done: self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
-        self.steps += n_steps * E
-        if self.keep_segments: self._gather(out)
-        return out
+# %% ../nbs/01_envs.ipynb #a8f133e9
+_CONFIGS = {'EnvConfig': EnvConfig, 'RandomTransitionsConfig': RandomTransitionsConfig}
 
-    def _gather(self, batch):
-        for i in range(self.n_envs):
-            ends = np.flatnonzero(batch['dones'][:, i]) + 1
-            for lo, hi in zip(np.r_[0, ends], np.r_[ends, len(batch['dones'])]):
-                if hi > lo: self._open[i].append({k: v[lo:hi, i] for k, v in batch.items()})
-                if hi > lo and batch['dones'][hi - 1, i]: self._finished.append(self._close(i, True))
+def _collector_worker(conn, kind:str, fields:dict, first:int, seeds:list, raw, layout:tuple):
+    "A `VecCollector` worker process: envs `first...` reset with `seeds`, stepped on each message of actions."
+    envs = []
+    try:
+        cfg = _CONFIGS[kind](**fields)
+        slots, envs = _slots(raw, *layout), [make_env(cfg) for _ in seeds]
+        for j, (env, s) in enumerate(zip(envs, seeds)):
+            obs, inf = env.reset(seed=s)
+            slots['frames'][first + j], slots['info'][first + j] = obs, [inf[k] for k in env.info_keys]
+        conn.send_bytes(b'')
+        while msg := conn.recv_bytes():                  # an empty message: stop
+            try: _step_envs(envs, np.frombuffer(msg, np.int64).tolist(), slots, first); conn.send_bytes(b'')
+            except Exception as e: conn.send_bytes(b'E' + pickle.dumps(e))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError): pass   # the collector went away
+    except Exception as e:
+        try: conn.send_bytes(b'E' + pickle.dumps(e))
+        except Exception: pass
+    finally:
+        for env in envs: env.close()
 
-    def _close(self, i, complete):
-        seg = {k: np.concatenate([p[k] for p in self._open[i]]) for k in self._open[i][0]}
-        self._open[i] = []
-        return {**seg, 'complete': complete}
+def _stop_workers(procs, conns):
+    "Ask the workers to stop, wait a little, then terminate any that is still alive."
+    for c in conns:
+        try: c.send_bytes(b'')
+        except (OSError, ValueError): pass
+    for p in procs:
+        p.join(timeout=5)
+        if p.is_alive(): p.terminate(); p.join()
+    for c in conns: c.close()
 
-    def segments(self, flush:bool=False # also hand out unfinished episodes (complete=False)
-                ) -> list[dict]:
-        "Episodes gathered since the last call, by episode id; each a dict of contiguous row arrays and `complete`."
-        out, self._finished = self._finished, []
-        if flush: out += [self._close(i, False) for i in range(self.n_envs) if self._open[i]]
-        return sorted(out, key=lambda s: int(s['episode_id'][0]))
+# %% ../nbs/01_envs.ipynb #09ff3520
+@patch
+def _start_workers(self:VecCollector, cfg, seed:int, layout:tuple):
+    "Start `n_workers` spawned processes over shared memory, each owning a contiguous slice of the envs."
+    from learnmax.envs import _collector_worker   # by the package's name, so a spawned child can import it
+    ctx = mp.get_context('spawn')
+    raw = ctx.RawArray('B', _slots_bytes(*layout))
+    self._slots = _slots(raw, *layout)
+    fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
+    self._slices = [(int(s[0]), len(s)) for s in np.array_split(np.arange(self.n_envs), self.n_workers)]
+    try:
+        for first, n in self._slices:
+            here, there = ctx.Pipe()
+            p = ctx.Process(target=_collector_worker, daemon=True, name=f'VecCollector-{first}',
+                            args=(there, type(cfg).__name__, fields, first, [seed + first + j for j in range(n)], raw, layout))
+            p.start(); there.close()
+            self._procs.append(p); self._conns.append(here)
+        for c in self._conns: self._reply(c)
+    except BaseException: _stop_workers(self._procs, self._conns); raise
 
-    def close(self):
-        for e in self.envs: e.close()
-        if self._pool: self._pool.shutdown()
+@patch
+def _reply(self:VecCollector, conn):
+    "Wait for a worker's answer; raise its exception, or a RuntimeError if it died."
+    try: msg = conn.recv_bytes()
+    except (EOFError, OSError): raise RuntimeError('a VecCollector worker process died; close the collector and make a new one') from None
+    if msg: raise pickle.loads(msg[1:])
+
+@patch
+def _step(self:VecCollector, actions:list):
+    "Step every env once (in this process, in threads, or in the workers); results land in `self._slots`."
+    if self._conns:
+        for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.asarray(actions[first:first + n], np.int64).tobytes())
+        for c in self._conns: self._reply(c)
+    elif self._pool: list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[i:i+1], self._slots, i), range(self.n_envs)))
+    else: _step_envs(self.envs, actions, self._slots)
+
+@patch
+def close(self:VecCollector):
+    "Stop the workers (or threads) and close the envs; safe to call twice. Garbage collection does it too."
+    self._stop()
+    for e in self.envs: e.close()
+    if self._pool: self._pool.shutdown()
+
+# %% ../nbs/01_envs.ipynb #7d61f2a5
+@patch
+def rollout(self:VecCollector, n_steps:int # steps of every env
+           ) -> dict:
+    "Arrays `(n_steps, n_envs, ...)`: frames, actions, rewards, dones, episode_id and the env's info keys."
+    S, E = self._slots, self.n_envs
+    out = dict(frames=np.empty((n_steps, *S['frames'].shape), S['frames'].dtype), actions=np.empty((n_steps, E), np.int64),
+               rewards=np.empty((n_steps, E), np.float32), dones=np.empty((n_steps, E), bool),
+               episode_id=np.empty((n_steps, E), np.int64), **{k: np.empty((n_steps, E), np.int64) for k in self.info_keys})
+    for t in range(n_steps):
+        frames = out['frames'][t]; frames[:] = S['frames']
+        actions = np.asarray(self.policy(frames))
+        if actions.shape != (E,): raise ValueError(f'the policy must return {E} actions, got shape {actions.shape}')
+        if actions.dtype.kind not in 'iu' or ((actions < 0) | (actions >= self.n_actions)).any():
+            for a in actions.tolist(): _action_index(a, self.n_actions, self.action_names, self._env_id)
+        out['actions'][t], out['episode_id'][t] = actions, self._ep
+        for j, k in enumerate(self.info_keys): out[k][t] = S['info'][:, j]
+        self._step(out['actions'][t].tolist())
+        out['rewards'][t], out['dones'][t] = S['rewards'], S['dones']
+        for i in np.flatnonzero(S['dones']).tolist():
+            self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
+    self.steps += n_steps * E
+    if self.keep_segments: self._gather(out)
+    return out
+
+@patch
+def _gather(self:VecCollector, batch):
+    for i in range(self.n_envs):
+        ends = np.flatnonzero(batch['dones'][:, i]) + 1
+        for lo, hi in zip(np.r_[0, ends], np.r_[ends, len(batch['dones'])]):
+            if hi > lo: self._open[i].append({k: v[lo:hi, i] for k, v in batch.items()})
+            if hi > lo and batch['dones'][hi - 1, i]: self._finished.append(self._close(i, True))
+
+@patch
+def _close(self:VecCollector, i, complete):
+    seg = {k: np.concatenate([p[k] for p in self._open[i]]) for k in self._open[i][0]}
+    self._open[i] = []
+    return {**seg, 'complete': complete}
+
+@patch
+def segments(self:VecCollector, flush:bool=False # also hand out unfinished episodes (complete=False)
+            ) -> list[dict]:
+    "Episodes gathered since the last call, by episode id; each a dict of contiguous row arrays and `complete`."
+    out, self._finished = self._finished, []
+    if flush: out += [self._close(i, False) for i in range(self.n_envs) if self._open[i]]
+    return sorted(out, key=lambda s: int(s['episode_id'][0]))
