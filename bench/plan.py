@@ -1,15 +1,21 @@
-"""Planning speed: decisions/s of `learnmax.search.plan` at a given beam and depth, with the KV cache and without it
-(every prediction recomputes its whole sequence: the baseline, run in the same process), and the fraction of each
-search's wall time spent inside the world model.
+"""Planning speed: decisions/s of `learnmax.search.plan` at a given beam and depth, for token-by-token and parallel
+next-frame decoding (`GPTConfig.decode`) in the same run, with the KV cache, beside the uncached search (every
+prediction recomputes its whole sequence: the reference); and the fraction of each search's wall time spent inside
+the world model.
 
-    python bench/plan.py [--layout patch] [--n-patches 9] [--beam 4] [--depth 2] [--window 4] [--n-layer 2] [--n-embd 32]
+    python bench/plan.py [--layout patch] [--n-tokens 36] [--decode both|sequential|parallel] [--beam 4] [--depth 2]
+                         [--window 4] [--n-layer 2] [--n-embd 32] [--repeats 3] [--profile]
 
-The defaults are the agent's quick Montezuma model (`AgentConfig` with its default `DVQConfig` strides (4, 7): a 3x3
-grid of patch tokens, vocabulary 64, a 2-layer 32-wide GPT with a 4-frame window) and its quick search (beam 4,
-depth 2, all 6 actions). The target is real-time play: 15 decisions/s at frame skip 4 (60 frames/s).
-The model is untrained (random weights): the search's cost does not depend on what the model predicts.
+(`--n-patches` is an alias of `--n-tokens`, `--n-state` of `--vocab`.) The defaults are the agent's quick Montezuma
+model (`AgentConfig` with its default `DVQConfig` strides (4, 7): a 3x3 grid of patch tokens, vocabulary 64, a 2-layer
+32-wide GPT with a 4-frame window) and its quick search (beam 4, depth 2, all 6 actions); `--n-tokens 36` is a 6x6
+grid (strides (4, 4)), `--n-tokens 121` the notes' 11x11 grid. Each configuration is timed `--repeats` times, one
+after the other, and the median and range are printed: the machine may be shared. The target is real-time play: 15
+decisions/s at frame skip 4 (60 frames/s). The models are untrained (random weights): the search's cost does not
+depend on what the model predicts. `--profile` prints where a parallel search spends its time (cProfile).
 """
 import argparse
+import statistics
 import time
 
 import torch
@@ -19,6 +25,7 @@ from learnmax.search import SearchConfig, plan
 
 
 def run(model, states, actions, sc, seconds):
+    "decisions/s, fraction of the wall time in the model, nodes per search."
     plan(model, states, actions, sc)                      # warm up
     n, t_model, t0 = 0, 0.0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -28,11 +35,21 @@ def run(model, states, actions, sc, seconds):
     return n / wall, t_model / wall, p.tree.n_nodes
 
 
+def profile(model, states, actions, sc, n=200):
+    import cProfile, pstats
+    pr = cProfile.Profile()
+    pr.enable()
+    for i in range(n): plan(model, states, actions, sc.replace(seed=i))
+    pr.disable()
+    pstats.Stats(pr).sort_stats('tottime').print_stats(18)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--layout', default='patch', choices=('patch', 'frame'))
-    ap.add_argument('--n-patches', type=int, default=9)
-    ap.add_argument('--n-state', type=int, default=64)
+    ap.add_argument('--n-tokens', '--n-patches', dest='n_tokens', type=int, default=9, help='state tokens per frame')
+    ap.add_argument('--vocab', '--n-state', dest='vocab', type=int, default=64, help='state vocabulary')
+    ap.add_argument('--decode', default='both', choices=('both', 'sequential', 'parallel'))
     ap.add_argument('--n-actions', type=int, default=6)
     ap.add_argument('--window', type=int, default=4)
     ap.add_argument('--n-layer', type=int, default=2)
@@ -41,29 +58,50 @@ def main():
     ap.add_argument('--beam', type=int, default=4)
     ap.add_argument('--depth', type=int, default=2)
     ap.add_argument('--branching', type=int, default=0)
-    ap.add_argument('--seconds', type=float, default=5.0)
+    ap.add_argument('--seconds', type=float, default=3.0, help='per timing')
+    ap.add_argument('--repeats', type=int, default=3, help='timings per configuration')
+    ap.add_argument('--no-uncached', action='store_true', help='skip the uncached reference searches')
     ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--profile', action='store_true', help='profile the parallel (else the sequential) cached search')
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    torch.manual_seed(0)
     n = a.n_tokens if a.layout == 'patch' else 1
-    cfg = GPTConfig(layout=a.layout, vocab=a.vocab, n_actions=a.n_actions, n_tokens=n, window=a.window,
-                    n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd, action_emb='plain')
-    model = GPT(cfg).to(a.device).eval()
+    decodes = ('sequential', 'parallel') if a.decode == 'both' else (a.decode,)
+    if a.layout == 'frame': decodes = ('sequential',)
+    models = {}
+    for dec in decodes:
+        torch.manual_seed(0)
+        cfg = GPTConfig(layout=a.layout, vocab=a.vocab, n_actions=a.n_actions, n_tokens=n, window=a.window, decode=dec,
+                        n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd, action_emb='plain')
+        models[dec] = GPT(cfg).to(a.device).eval()
     T = a.window - a.depth                                  # the history the planner keeps
-    states = torch.randint(0, a.vocab, (T, n))
-    actions = torch.randint(0, a.n_actions, (T - 1,))
+    g = torch.Generator().manual_seed(0)
+    states = torch.randint(0, a.vocab, (T, n), generator=g)
+    actions = torch.randint(0, a.n_actions, (T - 1,), generator=g)
     sc = SearchConfig(beam=a.beam, depth=a.depth, branching=a.branching)
-    print(f'{a.layout} layout, {n} token(s)/frame, {a.n_layer}x{a.n_embd} GPT, window {a.window}; '
-          f'beam {a.beam}, depth {a.depth}, branching {a.branching or a.n_actions}; {a.device}, {a.threads} thread(s)')
-    rows = []
-    for name, use_cache in (('without cache (baseline)', False), ('with KV cache', True)):
-        dps, frac, nodes = run(model, states, actions, sc.replace(use_cache=use_cache), a.seconds)
-        rows.append(dps)
-        print(f'{name:26s} {dps:8.1f} decisions/s  {nodes} nodes/search  {frac:5.1%} of the time in the model')
-    print(f'KV cache speed-up: {rows[1] / rows[0]:.2f}x; real time (15 decisions/s): '
-          f"{'met' if rows[1] >= 15 else 'NOT met'} ({rows[1] / 15:.2f}x of the target)")
+    print(f'{a.layout} layout, {n} token(s)/frame, {a.n_layer}x{a.n_embd} GPT, window {a.window}; beam {a.beam}, '
+          f'depth {a.depth}, branching {a.branching or a.n_actions}; {a.device}, {a.threads} thread(s); '
+          f'median [min-max] of {a.repeats} timings of {a.seconds:g} s')
+    if a.profile:
+        dec = 'parallel' if 'parallel' in models else decodes[0]
+        print(f'profile of the {dec} cached search:'); profile(models[dec], states, actions, sc)
+        return
+    rows = {}
+    for dec, model in models.items():
+        for use_cache in ((True,) if a.no_uncached else (False, True)):
+            runs = [run(model, states, actions, sc.replace(use_cache=use_cache), a.seconds) for _ in range(a.repeats)]
+            dps = [r[0] for r in runs]
+            rows[dec, use_cache] = statistics.median(dps)
+            name = f"{'token by token' if dec == 'sequential' else 'parallel'}, {'KV cache' if use_cache else 'uncached'}"
+            print(f'{name:26s} {statistics.median(dps):8.1f} [{min(dps):.1f}-{max(dps):.1f}] decisions/s  '
+                  f'{runs[0][2]} nodes/search  {statistics.median(r[1] for r in runs):5.1%} of the time in the model')
+    best = max(v for (d, uc), v in rows.items() if uc)
+    if ('sequential', True) in rows and ('parallel', True) in rows:
+        print(f"parallel / token-by-token decoding (cached): {rows['parallel', True] / rows['sequential', True]:.1f}x")
+    for dec in models:
+        if (dec, False) in rows: print(f'KV cache speed-up ({dec}): {rows[dec, True] / rows[dec, False]:.2f}x')
+    print(f"real time (15 decisions/s): {'met' if best >= 15 else 'NOT met'} ({best / 15:.2f}x of the target)")
 
 
 if __name__ == '__main__':

@@ -13,17 +13,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
+from fastcore.basics import patch
 
 from .config import Config
 from .envs import REDUCED_ACTIONS, action_primitives
 
 # %% auto #0
-__all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'STATE', 'ACTION', 'SEP', 'GPTConfig', 'interleave', 'deinterleave',
-           'slot_types', 'frame_pairs', 'ActionEmbedding', 'KVCache', 'Attention', 'Block', 'GPT', 'LossOut',
-           'Prediction']
+__all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'DECODES', 'STATE', 'ACTION', 'SEP', 'GPTConfig', 'interleave',
+           'deinterleave', 'slot_types', 'frame_pairs', 'ActionEmbedding', 'KVCache', 'Attention', 'Block', 'GPT',
+           'LossOut', 'Prediction']
 
 # %% ../nbs/04_gpt.ipynb #9b48a461
 LAYOUTS, HEADS, ACTION_EMBS, INPUTS = ('frame', 'patch'), ('joint', 'separate'), ('compositional', 'plain'), ('learned', 'codes')
+DECODES = ('sequential', 'parallel')
 
 @dataclasses.dataclass(frozen=True)
 class GPTConfig(Config):
@@ -33,6 +35,7 @@ class GPTConfig(Config):
     action_emb: str = 'compositional'  # 'compositional': sum of LEFT/RIGHT/UP/DOWN/FIRE embeddings (NOOP = 0); 'plain'
     input: str = 'learned'             # 'learned': embedding of the token id; 'codes': projection of the DVQ's code vector
     pos2d: bool = False                # layout 'patch': row + column patch position embeddings instead of 1-D slots
+    decode: str = 'sequential'         # layout 'patch': 'sequential' (the next frame token by token) or 'parallel' (all its tokens in one pass)
     vocab: int = 64                  # state-token vocabulary (the DVQ's, or a reduced one)
     n_actions: int = 6                 # number of actions
     action_names: tuple = REDUCED_ACTIONS  # the actions' names, for compositional embeddings
@@ -53,9 +56,12 @@ class GPTConfig(Config):
     @property
     def sep_id(self) -> int: return self.vocab + self.n_actions
     @property
-    def n_out(self) -> int: return self.n_actions * self.vocab if self.joint else self.vocab + self.n_actions
+    def n_out(self) -> int:   # outputs of the token head ('parallel': actions only, states come from the frame readout)
+        return self.n_actions * self.vocab if self.joint else self.n_actions if self.parallel else self.vocab + self.n_actions
     @property
     def joint(self) -> bool: return self.layout == 'frame' and self.heads == 'joint'
+    @property
+    def parallel(self) -> bool: return self.decode == 'parallel'
     @property
     def grid_shape(self) -> tuple:
         if self.grid is not None: return tuple(self.grid)
@@ -65,9 +71,11 @@ class GPTConfig(Config):
 
     def check(self) -> GPTConfig:
         "Refuse inconsistent settings, naming the field; return self."
-        for name, opts in dict(layout=LAYOUTS, heads=HEADS, action_emb=ACTION_EMBS, input=INPUTS).items():
+        for name, opts in dict(layout=LAYOUTS, heads=HEADS, action_emb=ACTION_EMBS, input=INPUTS, decode=DECODES).items():
             if getattr(self, name) not in opts: raise ValueError(f'GPTConfig.{name} must be one of {opts}, got {getattr(self, name)!r}')
         if self.layout == 'frame' and self.n_tokens != 1: raise ValueError("layout 'frame' has one token per frame: set n_tokens=1")
+        if self.parallel and self.layout != 'patch':
+            raise ValueError("decode 'parallel' predicts the patch tokens of a frame all at once: it needs layout 'patch'")
         if self.n_embd % self.n_head: raise ValueError(f'n_embd={self.n_embd} is not a multiple of n_head={self.n_head}')
         if self.action_emb == 'compositional' and len(self.action_names) != self.n_actions:
             raise ValueError(f'compositional actions need one name per action: {len(self.action_names)} names for n_actions={self.n_actions}')
@@ -173,8 +181,8 @@ class KVCache:
     def select(self, idx:torch.Tensor) -> KVCache:
         "A cache of the rows `idx` (any order, repeats allowed): branches of a search tree."
         pick = lambda x: None if x is None else x[idx]
-        n = self.length
-        return self._new(self.k[:, idx, :, :max(n, 1)].clone(), self.v[:, idx, :, :max(n, 1)].clone(), pick(self.tokens), pick(self.pending))
+        # indexing copies (the branches grow independently); the whole capacity, so that they need not grow it again
+        return self._new(self.k[:, idx], self.v[:, idx], pick(self.tokens), pick(self.pending))
 
     def repeat(self, n:int) -> KVCache:
         "Each row `n` times in a row (row b*n + i is row b's i-th copy): one branch per candidate action."
@@ -236,6 +244,10 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
         self.ln_f = nn.LayerNorm(E)
         self.head = nn.Linear(E, cfg.n_out, bias=False)
+        if cfg.parallel:   # the frame readout of parallel decoding (`GPT.frame_logits`, below)
+            self.query_emb = nn.Parameter(torch.zeros(cfg.n_tokens, E))
+            self.frame_mlp = nn.Sequential(nn.LayerNorm(E), nn.Linear(E, 4 * E), nn.GELU(), nn.Linear(4 * E, E))
+            self.frame_ln, self.frame_head = nn.LayerNorm(E), nn.Linear(E, cfg.vocab, bias=False)
         self.apply(self._init)
         for n, p in self.named_parameters():
             if n.endswith('proj.weight') or n.endswith('mlp.2.weight'): nn.init.normal_(p, 0, 0.02 / math.sqrt(2 * cfg.n_layer))
@@ -277,18 +289,28 @@ class GPT(nn.Module):
         return x + self._slot_vectors(slot) + self.frame_pos[pos // c.per_frame]
 
     def forward(self, tokens:torch.Tensor,      # (B, L) or (B, L, 2), see `embed`
-                cache:KVCache|None=None         # feed after the cached positions, and append to the cache
-               ) -> torch.Tensor:
-        "Logits (B, L, n_out) of every position."
+                cache:KVCache|None=None,        # feed after the cached positions, and append to the cache
+                frames:bool=False               # decode 'parallel': also the next-frame logits at every separator in `tokens`
+               ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
+        "Logits (B, L, n_out) of every position; with `frames`, also (B, F, n_tokens, vocab) at the F separators (`frame_logits`)."
+        c, L = self.cfg, tokens.shape[1]
         start = cache.length if cache is not None else 0
-        if cache is not None: cache.reserve(tokens.shape[1])
+        if frames:
+            if not c.parallel: raise ValueError("frames=True needs a model with decode='parallel'")
+            seen = tokens if cache is None or cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
+        if cache is not None: cache.reserve(L)
         x = self.drop(self.embed(tokens, start))
         for i, b in enumerate(self.blocks):
             x = b(x, None if cache is None else (cache.k[i], cache.v[i], start))
         if cache is not None:
-            cache.length += tokens.shape[1]
+            cache.length += L
             cache.tokens = tokens if cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
-        return self.head(self.ln_f(x))
+        h = self.ln_f(x)
+        if not frames: return self.head(h)
+        pos = torch.arange(start, start + L, device=tokens.device)
+        sep = pos[pos % c.per_frame == c.per_frame - 1]                                # separators, absolute positions
+        prev = seen[:, sep[:, None] - c.n_tokens - 1 + torch.arange(c.n_tokens, device=sep.device)]   # the frames they close
+        return self.head(h), self.frame_logits(h[:, sep - start], prev)
 
 # %% ../nbs/04_gpt.ipynb #f4bf4a92
 class LossOut(NamedTuple):
@@ -305,7 +327,8 @@ def _typed(logp, tgt, k, stats, name):
                            topk=(top == tgt[:, None]).any(1).sum().float(), nll=nll.detach().sum().float())
     return nll.sum()
 
-def _inputs_targets(self:GPT, states, actions):
+@patch
+def inputs_targets(self:GPT, states, actions):
     "Input tokens and (state targets, action targets) as (B, L) class ids with -1 where there is none."
     c = self.cfg
     if c.layout == 'patch':
@@ -324,15 +347,17 @@ def _inputs_targets(self:GPT, states, actions):
     if c.joint: ac = torch.where(st >= 0, ac, -1)
     return tok, st, ac
 
-def _loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
-          actions:torch.Tensor,          # (B, T) actions taken at each frame
-          k:int=5,                       # k of the top-k accuracy
-          net:nn.Module|None=None        # what to call for the logits: this model wrapped by DDP or `torch.compile`
-         ) -> LossOut:
+@patch
+def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
+         actions:torch.Tensor,          # (B, T) actions taken at each frame
+         k:int=5,                       # k of the top-k accuracy
+         net:nn.Module|None=None        # what to call for the logits: this model wrapped by DDP or `torch.compile`
+        ) -> LossOut:
     "Cross-entropy of the layout's predictions over a window, with hit counts per token type."
     c = self.cfg
     tok, st, ac = self.inputs_targets(states, actions)
-    logits = (self if net is None else net)(tok)
+    out = (self if net is None else net)(tok, frames=c.parallel)
+    logits, frame_logits = out if c.parallel else (out, None)
     stats = {}
     if c.joint:
         m = st >= 0
@@ -344,33 +369,48 @@ def _loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         nll = nll + _typed(F.log_softmax(cond, 1), st[m], k, stats, 'state')
         n = m.sum()
     else:
-        ms, ma = st >= 0, ac >= 0
-        nll = _typed(F.log_softmax(logits[ms][:, :c.vocab].float(), 1), st[ms], k, stats, 'state')
-        if ma.any(): nll = nll + _typed(F.log_softmax(logits[ma][:, c.vocab:].float(), 1), ac[ma], k, stats, 'action')
-        n = ms.sum() + ma.sum()
+        ma = ac >= 0
+        if c.parallel:   # every patch of frames 1.. from the frame readout at the separator before it
+            s = states if states.dim() == 3 else states[..., None]
+            ls, ts = frame_logits[:, :-1].reshape(-1, c.vocab), s[:, 1:].reshape(-1)
+        else:
+            ms = st >= 0
+            ls, ts = logits[ms][:, :c.vocab], st[ms]
+        nll = _typed(F.log_softmax(ls.float(), 1), ts, k, stats, 'state')
+        if ma.any(): nll = nll + _typed(F.log_softmax(logits[ma][:, -c.n_actions:].float(), 1), ac[ma], k, stats, 'action')
+        n = len(ts) + ma.sum()
     return LossOut(nll / n.clamp(min=1), stats, logits)
-
-GPT.inputs_targets, GPT.loss = _inputs_targets, _loss
 
 # %% ../nbs/04_gpt.ipynb #29f8fd69
 class Prediction(NamedTuple):
     tokens: torch.Tensor   # (B, A, n) the predicted next frame's state tokens (argmax or sampled)
-    probs: torch.Tensor    # (B, A, n, vocab) the distribution of each token, given the ones decoded before it
+    probs: torch.Tensor    # (B, A, n, vocab) the distribution of each token, given the ones decoded before it ('parallel': the context only)
     entropy: torch.Tensor  # (B, A, n) entropy (nats) of each distribution
-    cache: KVCache         # B*A branches (row b*A + a) positioned after the predicted frame
+    cache: KVCache|None    # B*A branches (row b*A + a) positioned after the predicted frame (None with extend=False)
 
-def _feed(self:GPT, cache:KVCache, tok:torch.Tensor, use_cache:bool) -> torch.Tensor:
-    "Feed `tok` after the cache; the logits of its last position (B, n_out)."
-    if use_cache: return self(tok, cache)[:, -1]
-    cache.tokens = tok if cache.tokens is None else torch.cat([cache.tokens, tok], 1)
-    cache.length = cache.tokens.shape[1]
-    return self(cache.tokens)[:, -1]
+@patch
+def feed(self:GPT, cache:KVCache,  # the cache, extended in place
+         tok:torch.Tensor,         # (B, L) or (B, L, 2) tokens fed after it
+         use_cache:bool,           # False: only record the tokens, and run the whole sequence when the output is needed
+         frames:bool=False,        # decode 'parallel': also the frame logits of the last separator
+         out:bool=True             # False: nothing is returned (the tokens only extend the cache)
+        ):
+    "Feed `tok` after the cache; the logits of its last position (B, n_out) (with `frames`: and (B, n_tokens, vocab))."
+    if use_cache: y = self(tok, cache, frames)
+    else:
+        cache.tokens = tok if cache.tokens is None else torch.cat([cache.tokens, tok], 1)
+        cache.length = cache.tokens.shape[1]
+        if not out: return None
+        y = self(cache.tokens, frames=frames)
+    if not out: return None
+    return (y[0][:, -1], y[1][:, -1]) if frames else y[:, -1]
 
+@patch
 @torch.no_grad()
-def _prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of the history
-             actions:torch.Tensor|None=None, # (B, T-1) the actions between them
-             use_cache:bool=True             # keep keys and values (False: recompute from the tokens each step)
-            ) -> KVCache:
+def prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of the history
+            actions:torch.Tensor|None=None, # (B, T-1) the actions between them
+            use_cache:bool=True             # keep keys and values (False: recompute from the tokens each step)
+           ) -> KVCache:
     "A cache holding the histories, ready for `predict_next`."
     c = self.cfg
     if states.dim() == 2: states = states[..., None]
@@ -396,13 +436,16 @@ def _choose(p, sample, generator):
 
 def _entropy(p): return -(p * torch.log(p.clamp(min=1e-30))).sum(-1)
 
+@patch
 @torch.no_grad()
-def _predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predict_next`
-                  actions:torch.Tensor,     # (B, A) candidate actions for each of the cache's B rows
-                  sample:bool=False,        # sample the next tokens instead of taking the most likely
-                  generator:torch.Generator|None=None, # for sampling
-                  use_cache:bool=True       # False: recompute from the whole sequence (the slow reference)
-                 ) -> Prediction:
+def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predict_next`
+                 actions:torch.Tensor,     # (B, A) candidate actions for each of the cache's B rows
+                 sample:bool=False,        # sample the next tokens instead of taking the most likely
+                 generator:torch.Generator|None=None, # for sampling
+                 use_cache:bool=True,      # False: recompute from the whole sequence (the slow reference)
+                 extend:bool=True          # return the cache extended by the predicted frame (False: no cache, e.g. a search's
+                                           # last depth; parallel decoding then skips its second forward pass)
+                ) -> Prediction:
     "The next frame's token distributions under each candidate action, and the cache branched over them."
     c = self.cfg
     B, A = actions.shape
@@ -422,16 +465,29 @@ def _predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `pred
         toks = _choose(probs[:, 0], sample, generator)[:, None]
         br.pending = toks[:, 0]
     else:
-        sep = torch.full_like(a, c.sep_id)
-        logits = self.feed(br, torch.stack([br.pending, a + S, sep], 1), use_cache)
-        ps, ts = [], []
-        for j in range(c.n_tokens):
-            p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
-            ps.append(p); ts.append(t)
-            if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
-        probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
+        step = torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1)   # pending patch, action, separator
+        if c.parallel:   # all patches at once from the separator; then the first n-1 of them into the cache
+            probs = F.softmax(self.feed(br, step, use_cache, frames=True)[1].float(), -1)          # (B*A, n, S)
+            toks = _choose(probs.reshape(-1, S), sample, generator).view(-1, c.n_tokens)
+            if extend and c.n_tokens > 1: self.feed(br, toks[:, :-1], use_cache, out=False)
+        else:
+            logits = self.feed(br, step, use_cache)
+            ps, ts = [], []
+            for j in range(c.n_tokens):
+                p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
+                ps.append(p); ts.append(t)
+                if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
+            probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
         br.pending = toks[:, -1]
     n = toks.shape[1]
-    return Prediction(toks.view(B, A, n), probs.view(B, A, n, S), _entropy(probs).view(B, A, n), br)
+    return Prediction(toks.view(B, A, n), probs.view(B, A, n, S), _entropy(probs).view(B, A, n), br if extend else None)
 
-GPT.feed, GPT.prefill, GPT.predict_next = _feed, _prefill, _predict_next
+# %% ../nbs/04_gpt.ipynb #ce1b9a40
+@patch
+def frame_logits(self:GPT, h:torch.Tensor,  # (..., n_embd) final hidden states at separators
+                 prev:torch.Tensor          # (..., n_tokens) the state tokens of the frame each separator closes
+                ) -> torch.Tensor:
+    "(..., n_tokens, vocab) logits of every patch of the next frame, independent given `h` (decode 'parallel')."
+    x = h[..., None, :] + self.query_emb + self.state_vectors(prev)
+    x = x + self.frame_mlp(x)
+    return self.frame_head(self.frame_ln(x))

@@ -179,10 +179,10 @@ def plan(model:GPT,                   # the world model (eval mode)
     score, logp, kept = torch.zeros(1, device=dev), torch.zeros(1, device=dev), torch.full((1,), -1, device=dev)
     levels = []
     for d in range(cfg.depth):
-        B = cache.batch
+        B, last = cache.batch, d == cfg.depth - 1
         cand = _candidates(B, A, cfg.branching, g, dev)
         t0 = time.perf_counter()
-        pred = model.predict_next(cache, cand, use_cache=cfg.use_cache)
+        pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last)
         t_model += time.perf_counter() - t0
         K, n = cand.shape[1], pred.tokens.shape[-1]
         toks = pred.tokens.reshape(B * K, n)
@@ -193,7 +193,6 @@ def plan(model:GPT,                   # the world model (eval mode)
         logp_d = logp.repeat_interleave(K) + p_tok.clamp(min=1e-30).log().sum(-1)
         noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
         key = selection_key(score_d + noise, cfg.mode, cfg.band)
-        last = d == cfg.depth - 1
         top = key.topk(1 if last else min(cfg.beam, len(key))).indices
         mask = torch.zeros(len(key), dtype=torch.bool, device=dev); mask[top] = True
         levels.append(Level(kept.repeat_interleave(K) if d else torch.full((B * K,), -1, device=dev), cand.reshape(-1),
