@@ -16,7 +16,8 @@ from .config import Config
 from .gpt import GPT
 
 # %% auto #0
-__all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'Level', 'SearchTree', 'Plan', 'selection_key', 'plan']
+__all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'Level', 'SearchTree', 'Plan', 'selection_key', 'plan', 'BatchPlan',
+           'plan_batch']
 
 # %% ../nbs/06_search.ipynb #8da8e01e
 MODES = ('learn', 'reverse', 'band')
@@ -200,3 +201,61 @@ def plan(model:GPT,                   # the world model (eval mode)
         if not last: cache, score, logp, kept = pred.cache.select(top), score_d[top], logp_d[top], top
     tree = SearchTree([Level(*(x.cpu() for x in l)) for l in levels], int(top[0]))
     return Plan(int(tree.path()['actions'][0]), tree, time.perf_counter() - t_start, t_model)
+
+# %% ../nbs/06_search.ipynb #7128a89c
+class BatchPlan(NamedTuple):
+    actions: torch.Tensor  # (R, depth) each root's best path
+    score: torch.Tensor    # (R,) its score
+    entropy: torch.Tensor  # (R,) mean token entropy of its first predicted frame
+    seconds: float         # wall time of the whole search
+    model_seconds: float   # of which inside the world model
+
+@torch.no_grad()
+def plan_batch(model:GPT,                   # the world model (eval mode)
+               states,                      # (R, T, n) or (R, T) state tokens of R episodes (the last is each current frame)
+               actions=None,                # (R, T-1) the actions taken between them
+               cfg:SearchConfig|None=None,  # how to search (default: `SearchConfig()`)
+               counts:VisitCounts|None=None,# visit counts, for `cfg.count_bonus`
+               generator:torch.Generator|None=None # tie-breaking and branching draws (default: seeded by `cfg.seed`)
+              ) -> BatchPlan:
+    "Search the world model from R current states at once; each root's best path."
+    t_start = time.perf_counter()
+    cfg = (cfg or SearchConfig()).check(model.cfg.n_actions, model.cfg.window)
+    if cfg.count_bonus and counts is None: raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
+    dev = next(model.parameters()).device
+    states = torch.as_tensor(np.asarray(states), dtype=torch.long)
+    if states.dim() == 2: states = states[..., None]
+    R, T = states.shape[:2]
+    actions = torch.zeros(R, 0, dtype=torch.long) if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(R, -1)
+    if T < 1 or actions.shape[1] != T - 1: raise ValueError(f'give T >= 1 states and the T-1 actions between them, got {T} states and {actions.shape[1]} actions')
+    keep = min(T, model.cfg.window - cfg.depth)
+    states, actions = states[:, T - keep:].to(dev), actions[:, actions.shape[1] - (keep - 1):].to(dev) if keep > 1 else actions[:, :0].to(dev)
+    g = generator or torch.Generator().manual_seed(cfg.seed)
+    A, sign = model.cfg.n_actions, (-1.0 if cfg.mode == 'reverse' else 1.0)
+    t0 = time.perf_counter()
+    cache = model.prefill(states, actions, use_cache=cfg.use_cache)
+    t_model = time.perf_counter() - t0
+    score, path, first_ent = torch.zeros(R, device=dev), torch.zeros(R, 0, dtype=torch.long, device=dev), None
+    for d in range(cfg.depth):
+        B, last = cache.batch, d == cfg.depth - 1
+        cand = _candidates(B, A, cfg.branching, g, dev)
+        t0 = time.perf_counter()
+        pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last)
+        t_model += time.perf_counter() - t0
+        K, n = cand.shape[1], pred.tokens.shape[-1]
+        ent = pred.entropy.reshape(B * K, n).mean(-1)
+        bonus = counts.bonus(pred.tokens.reshape(B * K, n)) if counts is not None else torch.zeros_like(ent)
+        score_d = score.repeat_interleave(K) + cfg.discount ** d * (sign * ent + cfg.count_bonus * bonus)
+        path_d = torch.cat([path.repeat_interleave(K, 0), cand.reshape(-1, 1)], 1)
+        first_d = ent if d == 0 else first_ent.repeat_interleave(K)
+        noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
+        key = (score_d + noise).view(R, -1)                               # each root's paths are contiguous rows
+        if cfg.mode == 'band':
+            M = key.shape[1]
+            pct = key.argsort(1).argsort(1).float() / max(M - 1, 1)
+            key = -(pct - (cfg.band[0] + cfg.band[1]) / 2).abs()
+        top = key.topk(1 if last else min(cfg.beam, key.shape[1]), dim=1).indices
+        top = (top + torch.arange(R, device=dev)[:, None] * key.shape[1]).reshape(-1)
+        score, path, first_ent = score_d[top], path_d[top], first_d[top]
+        if not last: cache = pred.cache.select(top)
+    return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model)
