@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'Config', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
+__all__ = ['PROFILES', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
            'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'find_root', 'split_timings', 'save_figure']
 
 # %% ../nbs/00_config.ipynb #a9967873
@@ -73,6 +73,11 @@ class Config:
 
     @classmethod
     def from_dict(cls, d:dict): return cls().replace(**d)
+
+# %% ../nbs/00_config.ipynb #4a880d82
+def given(**params) -> dict:
+    "The `params` that are not `None`: the ones a user set, where `None` means the profile's value."
+    return {k: v for k, v in params.items() if v is not None}
 
 # %% ../nbs/00_config.ipynb #ead2671c
 def seed_everything(seed:int # the run's seed
