@@ -121,19 +121,35 @@ class AtariEnv(gym.Env):
         self.info_keys = ('room', 'x', 'y', 'lives') if self.montezuma else ('lives',)
         self.render_mode, self._t, self._reset_once, self._obs, self._prev = 'rgb_array', 0, False, None, 0
         h, w = self.ale.getScreenDims()
-        self._grab = self.ale.getScreenGrayscale if cfg.grayscale else self.ale.getScreenRGB
-        self._screens = [np.zeros((h, w) if cfg.grayscale else (h, w, 3), np.uint8) for _ in range(2)]
+        self._screens = [np.zeros((h, w), np.uint8) for _ in range(2)]   # palette indices, this step's and the last
         self._band = _band_rows(h, cfg.size)             # 5 screen rows -> 2 frame rows at 84x84
         nb = h // self._band if self._band else 1
-        view = np.uint64 if self._screens[0].size // nb % 8 == 0 else np.uint8
+        view = np.uint64 if h * w // nb % 8 == 0 else np.uint8
         self._bands = [s.reshape(nb, -1).view(view) for s in self._screens]   # each screen, one row per band
         self._stale = True                               # the last screen is not the one `_obs` was made from
+        self._lut = np.zeros(256, np.uint32)             # palette index -> its colour's bytes (R, G, B or Y, then 255)
+
+    def _colours(self, rows:slice):
+        "`rows` of the screen in colour (or luminance): the palette applied to its indices, as ALE's own conversion does."
+        idx = self._screens[0][rows]
+        px = self._lut.take(idx)
+        if not px.all():                                 # a colour not seen yet (0): learn the palette from ALE's screen
+            cur, c = self._screens[0], 1 if self.cfg.grayscale else 3
+            full = np.full((*cur.shape, 4), 255, np.uint8); full[..., c:3] = 0
+            full[..., :c] = (self.ale.getScreenGrayscale() if c == 1 else self.ale.getScreenRGB()).reshape(*cur.shape, c)
+            full = full.view(np.uint32)[..., 0]
+            self._lut[cur] = full
+            if (self._lut[cur] != full).any(): raise RuntimeError(f'{self.cfg.env_id}: the screen is not a palette lookup')
+            px = self._lut.take(idx)
+        px = px.view(np.uint8).reshape(*idx.shape, 4)
+        return cv2.extractChannel(px, 0) if self.cfg.grayscale else cv2.cvtColor(px, cv2.COLOR_RGBA2RGB)
 
     def _frame(self):
-        "The screen, fetched into a buffer and shrunk with `INTER_AREA`; only the bands that changed are shrunk again."
+        "The screen, shrunk with `INTER_AREA`; only the bands of rows that changed since the last step are made again."
         (cur, prev), (bcur, bprev), s, b = self._screens, self._bands, self.cfg.size, self._band
-        self._grab(cur)
-        if self._stale or not b: obs = cv2.resize(cur, (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
+        self.ale.getScreen(cur)                          # palette indices: 1 byte a pixel, much cheaper than RGB
+        if self._stale or not b:
+            obs = cv2.resize(self._colours(slice(None)), (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
         else:
             obs, d = self._obs.copy(), s * b // cur.shape[0]             # d frame rows per band
             runs, start, last = [], -2, -2
@@ -144,7 +160,8 @@ class AtariEnv(gym.Env):
                 last = i
             if start >= 0: runs.append((start, last + 1))
             for lo, hi in runs:
-                obs[lo*d:hi*d] = cv2.resize(cur[lo*b:hi*b], (s, (hi - lo) * d), interpolation=cv2.INTER_AREA).reshape((hi - lo) * d, s, -1)
+                band = self._colours(slice(lo * b, hi * b))
+                obs[lo*d:hi*d] = cv2.resize(band, (s, (hi - lo) * d), interpolation=cv2.INTER_AREA).reshape((hi - lo) * d, s, -1)
         self._screens, self._bands, self._stale = [prev, cur], [bprev, bcur], False
         return obs
 
@@ -419,6 +436,7 @@ def _reply(self:VecCollector, conn):
 def _step(self:VecCollector, actions:list):
     "Step every env once (in this process, in threads, or in the workers); results land in `self._slots`."
     if self._conns:
+        if not self._stop.alive: raise RuntimeError('this VecCollector is closed: its worker processes are stopped')
         for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.asarray(actions[first:first + n], np.int64).tobytes())
         for c in self._conns: self._reply(c)
     elif self._pool: list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[i:i+1], self._slots, i), range(self.n_envs)))

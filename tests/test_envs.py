@@ -88,3 +88,74 @@ def test_cell_is_coarse():
     assert cell(a) == cell(small)               # a 2x2 sprite averages away
     assert cell(a) != cell(big)
     assert cell(a) == cell(a + 5)               # a faint global change stays in the cell
+
+
+def _rollouts(cfg, n_workers, n_envs=5, chunks=(6, 0, 9), **kw):
+    with VecCollector(cfg, n_envs=n_envs, seed=2, first_episode_id=7, n_workers=n_workers, **kw) as col:
+        return [col.rollout(n) for n in chunks], col.segments(flush=True), col.next_episode_id
+
+
+@pytest.mark.parametrize('cfg', [RandomTransitionsConfig(n_states=30, n_actions=3, episode_len=4),
+                                 RandomTransitionsConfig(n_states=30, n_actions=3, episode_len=5, obs='image', start_state=None),
+                                 EnvConfig(sticky=0.25, max_actions=7, grayscale=True, actions=ACTION_NAMES)])
+def test_workers_give_the_same_rows(cfg):
+    rows0, segs0, next0 = _rollouts(cfg, 0)
+    for n_workers in (1, 3):
+        rows, segs, nxt = _rollouts(cfg, n_workers)
+        assert nxt == next0
+        for a, b in zip(rows0, rows):
+            assert a.keys() == b.keys()
+            for k in a: assert a[k].dtype == b[k].dtype and (a[k] == b[k]).all(), (n_workers, k)
+        assert len(segs) == len(segs0)
+        for s, t in zip(segs0, segs):
+            assert s['complete'] == t['complete'] and all((s[k] == t[k]).all() for k in s if k != 'complete')
+
+
+def test_threads_give_the_same_rows():
+    cfg = RandomTransitionsConfig(n_states=30, n_actions=3, episode_len=4)
+    (a,), _, _ = _rollouts(cfg, 0, chunks=(10,))
+    (b,), _, _ = _rollouts(cfg, 0, chunks=(10,), n_threads=2)
+    for k in a: assert (a[k] == b[k]).all()
+
+
+def test_workers_shut_down():
+    import gc
+    cfg = RandomTransitionsConfig(n_states=10, n_actions=2)
+    col = VecCollector(cfg, n_envs=4, n_workers=2)
+    procs = list(col._procs)
+    assert len(procs) == 2 and all(p.is_alive() for p in procs)
+    col.rollout(3); col.close(); col.close()
+    assert not any(p.is_alive() for p in procs)
+    with pytest.raises(RuntimeError, match='worker'):
+        col.rollout(1)                                   # a closed collector says so rather than hanging
+    col = VecCollector(cfg, n_envs=2, n_workers=2)       # garbage collection stops them too
+    procs = list(col._procs); del col; gc.collect()
+    assert not any(p.is_alive() for p in procs)
+    with VecCollector(cfg, n_envs=2, n_workers=1) as col: procs = list(col._procs)
+    assert not any(p.is_alive() for p in procs)
+
+
+def test_worker_errors_are_raised_here():
+    col = VecCollector(RandomTransitionsConfig(n_states=10, n_actions=2), n_envs=3, n_workers=2,
+                       policy=lambda f: np.array([0, 1, 5]))
+    with pytest.raises(ValueError, match='action 5 is out of range'): col.rollout(1)
+    col.policy = lambda f: np.array([0.5, 1, 1])
+    with pytest.raises(ValueError, match='action 0.5 is out of range'): col.rollout(1)
+    col.close()
+
+
+@pytest.mark.parametrize('cfg, kw, err, match', [
+    (EnvConfig(env_id='ALE/Montezuma-v5'), {}, ValueError, 'did you mean ALE/MontezumaRevenge-v5'),
+    (EnvConfig(sticky=2.0), {}, ValueError, 'sticky'),
+    (RandomTransitionsConfig(obs='pixels'), {}, ValueError, "obs must be 'token' or 'image'"),
+    ('ALE/Pong-v5', {}, TypeError, 'make_env takes'),
+    (RandomTransitionsConfig(), dict(n_envs=2, n_workers=3), ValueError, '0 <= n_workers <= n_envs'),
+    (RandomTransitionsConfig(), dict(n_workers=-1), ValueError, '0 <= n_workers <= n_envs'),
+    (RandomTransitionsConfig(), dict(n_workers=2, n_threads=2), ValueError, 'not both'),
+])
+def test_bad_config_fails_before_any_worker(monkeypatch, cfg, kw, err, match):
+    import multiprocessing.context as ctx
+    started = []
+    monkeypatch.setattr(ctx.SpawnProcess, 'start', lambda self: started.append(self))
+    with pytest.raises(err, match=match): VecCollector(cfg, **{'n_workers': 2, **kw})
+    assert started == []
