@@ -34,7 +34,7 @@ def compare_agents(env_cfg,                   # the env (an `EnvConfig` or a `Ra
                    root:str|Path,             # run folders go to root/<policy>_s<seed>
                    workers:int=1,             # parallel processes (1: run here, one after the other)
                    progress:bool=True,        # a bar over runs
-                   **agent_kwargs             # gpt, search, dvq, dvq_train for `Agent`
+                   **agent_kwargs             # gpt, search, tokenizer, dvq, dvq_train for `Agent`
                   ) -> dict:
     "{policy: {seed: metric records}} of every run, run or resumed as needed."
     if not policies or not seeds: raise ValueError('give at least one policy and one seed')

@@ -1,4 +1,4 @@
-"The online agent survives `kill -9` and resumes to the same run; bad setups are refused."
+"The online agent survives `kill -9` and a corrupt checkpoint, and resumes to the same run; bad setups are refused."
 import os
 import shutil
 import signal
@@ -6,17 +6,20 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 
 from learnmax.agent import Agent, AgentConfig
 from learnmax.config import read_metrics
 from learnmax.envs import RandomTransitionsConfig
+from learnmax.loop import CheckpointError
 
 RT = RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8)
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac')   # wall-clock fields differ between runs
+KW = dict(n_envs=4, warmup=6, commit=2, log_every=3, ckpt_every=6, train_every=2, gpt_steps=4)   # 4 envs, plans of depth 2 played 2 at a time
 
-def cfg(n_steps=240): return AgentConfig(n_steps=n_steps, warmup=32, log_every=8, ckpt_every=24)
+def cfg(n_steps=30): return AgentConfig(n_steps=n_steps, **KW)
 
 def results(run_dir):
     return [{k: v for k, v in r.items() if k not in WALL} for r in read_metrics(run_dir/'metrics.jsonl')]
@@ -28,57 +31,77 @@ def test_kill_9_then_resume_is_the_straight_run(tmp_path):
     code = (f'import torch; torch.set_num_threads({torch.get_num_threads()})\n'   # as here: float sums agree bit for bit
             'from learnmax.agent import Agent, AgentConfig\nfrom learnmax.envs import RandomTransitionsConfig\n'
             f'Agent(RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8), '
-            f'AgentConfig(n_steps=100000, warmup=32, log_every=8, ckpt_every=24), {str(killed)!r}, progress=False).run()')
+            f'AgentConfig(n_steps=100000, **{KW!r}), {str(killed)!r}, progress=False).run()')
     p = subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)
     t0 = time.time()
-    while time.time() - t0 < 120:   # kill it somewhere after step 80, between two checkpoints or while writing one
+    while time.time() - t0 < 120:   # kill it somewhere after tick 12, between two checkpoints or while writing one
         recs = read_metrics(killed/'metrics.jsonl') if (killed/'metrics.jsonl').exists() else []
-        if recs and recs[-1]['step'] >= 80: break
+        if recs and recs[-1]['step'] >= 12: break
         assert p.poll() is None, p.stderr.read().decode()[-2000:]
-        time.sleep(0.05)
+        time.sleep(0.02)
     os.kill(p.pid, signal.SIGKILL); p.wait()
-    assert max(r['step'] for r in read_metrics(killed/'metrics.jsonl')) < 240
+    assert max(r['step'] for r in read_metrics(killed/'metrics.jsonl')) < 30
     Agent(RT, cfg(), killed, progress=False).run()
     assert results(killed) == results(straight)
 
 def test_replay_rows_written_after_the_checkpoint_are_dropped(tmp_path):
-    "A crash after the replay flushed more rows but before the checkpoint: resume drops those rows and replays them."
+    "A crash after the replay flushed more rows but before the checkpoint: resume rolls the replay back and replays them."
     Agent(RT, cfg(), tmp_path/'straight', progress=False).run()
     d = tmp_path/'crashed'
-    Agent(RT, cfg(), d, progress=False).run(stop_at=48)
-    shutil.copy(d/'ckpt.pt', tmp_path/'ckpt_48.pt')
-    Agent(RT, cfg(), d, progress=False).run(stop_at=96)        # the replay now holds 96 rows in more chunks
-    shutil.copy(tmp_path/'ckpt_48.pt', d/'ckpt.pt')            # ... but the last checkpoint that landed is step 48
+    Agent(RT, cfg(), d, progress=False).run(stop_at=12)
+    shutil.copy(d/'ckpt.pt', tmp_path/'ckpt_12.pt')
+    Agent(RT, cfg(), d, progress=False).run(stop_at=24)        # the replay now holds 24 ticks of 4 envs
+    shutil.copy(tmp_path/'ckpt_12.pt', d/'ckpt.pt')            # ... but the last checkpoint that landed is tick 12
     a = Agent(RT, cfg(), d, progress=False)
-    assert len(a.replay) == 48 and a.t == 48
+    assert len(a.replay) == 12 * 4 and a.t == 12
     a.run()
     assert results(d) == results(tmp_path/'straight')
 
+def test_corrupt_checkpoint_names_the_file_and_the_previous_one_goes_on(tmp_path):
+    Agent(RT, cfg(), tmp_path/'straight', progress=False).run()
+    d = tmp_path/'cut'
+    Agent(RT, cfg(), d, progress=False).run(stop_at=18)        # checkpoints at 12 (now ckpt.prev.pt) and 18
+    (d/'ckpt.pt').write_bytes((d/'ckpt.pt').read_bytes()[:1000])   # a copy cut short
+    with pytest.raises(CheckpointError, match=r'ckpt.pt cannot be read.*move ckpt.pt away \(or delete it\) and run again to resume from ckpt.prev.pt'):
+        Agent(RT, cfg(), d, progress=False)
+    (d/'ckpt.pt').unlink()
+    a = Agent(RT, cfg(), d, progress=False)
+    assert a.t == 12 and len(a.replay) == 12 * 4
+    a.run()
+    assert results(d) == results(tmp_path/'straight')
+
+def test_same_seed_same_run_other_seed_other_run(tmp_path):
+    runs = [Agent(RT, cfg(18).replace(seed=s), tmp_path/f'r{i}', progress=False).run() for i, s in enumerate((0, 0, 1))]
+    a, b, c = (results(r.path) for r in runs)
+    assert a == b and a != c
+
 def test_refusals(tmp_path):
-    Agent(RT, cfg(64), tmp_path/'a', progress=False).run(stop_at=24)
+    Agent(RT, cfg(18), tmp_path/'a', progress=False).run(stop_at=12)
     with pytest.raises(ValueError, match='different agent config: lr'):
-        Agent(RT, cfg(64).replace(lr=1e-3), tmp_path/'a', progress=False)
+        Agent(RT, cfg(18).replace(lr=1e-3), tmp_path/'a', progress=False)
     with pytest.raises(ValueError, match='different env config: n_states'):
-        Agent(RT.replace(n_states=16), cfg(64), tmp_path/'a', progress=False)
+        Agent(RT.replace(n_states=16), cfg(18), tmp_path/'a', progress=False)
     with pytest.raises(ValueError, match='resume=True continues it'):
-        Agent(RT, cfg(64), tmp_path/'a', resume=False, progress=False)
+        Agent(RT, cfg(18), tmp_path/'a', resume=False, progress=False)
     assert (tmp_path/'a'/'ckpt.pt').exists()                    # refused without deleting anything
-    (tmp_path/'a'/'ckpt.pt').unlink()
+    for f in ('ckpt.pt', 'ckpt.prev.pt'): (tmp_path/'a'/f).unlink()
     with pytest.raises(ValueError, match='replay but no checkpoint'):
-        Agent(RT, cfg(64), tmp_path/'a', progress=False)
+        Agent(RT, cfg(18), tmp_path/'a', progress=False)
     with pytest.raises(ValueError, match="obs='token'"):
-        Agent(RT.replace(obs='image'), cfg(64), tmp_path/'b', progress=False)
+        Agent(RT.replace(obs='image'), cfg(18), tmp_path/'b', progress=False)
     with pytest.raises(ValueError, match='policy must be one of'):
-        Agent(RT, cfg(64).replace(policy='greedy'), tmp_path/'c', progress=False)
+        Agent(RT, cfg(18).replace(policy='greedy'), tmp_path/'c', progress=False)
     with pytest.raises(ValueError, match='warmup must lie'):
-        Agent(RT, cfg(16), tmp_path/'d', progress=False)
+        Agent(RT, cfg(4), tmp_path/'d', progress=False)
+    with pytest.raises(ValueError, match='commit=3 exceeds the search depth 2'):
+        Agent(RT, cfg(18).replace(commit=3), tmp_path/'e', progress=False)
 
 def test_band_policy_and_short_resets(tmp_path):
-    "The band planner runs online, and `reset_after` cuts every episode after that many actions."
-    a = Agent(RT.replace(episode_len=100), cfg(64).replace(policy='band', reset_after=5), tmp_path/'band', progress=False)
+    "The band planner runs online, and `reset_after` cuts every episode of every env after that many actions."
+    a = Agent(RT.replace(episode_len=100), cfg(30).replace(policy='band', reset_after=5, n_envs=2), tmp_path/'band', progress=False)
     a.run()
     eps = a.replay.column('episode_ids')
-    assert len(eps) == 64 and a.ep == 64 // 5
-    assert all((eps == e).sum() == 5 for e in range(64 // 5))
-    assert a.replay.column('dones').sum() == 64 // 5
+    assert len(eps) == 60 and len(np.unique(eps)) == 12
+    assert all((eps == e).sum() == 5 for e in np.unique(eps))
+    assert a.replay.column('dones').sum() == 12
     assert 'plan_score' in read_metrics(tmp_path/'band'/'metrics.jsonl')[-1]
