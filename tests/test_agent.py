@@ -16,7 +16,7 @@ from learnmax.envs import RandomTransitionsConfig
 from learnmax.loop import CheckpointError
 
 RT = RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8)
-WALL = ('time', 'steps_per_s', 'plan_seconds_frac')   # wall-clock fields differ between runs
+WALL = ('time', 'steps_per_s', 'plan_seconds_frac', 'train_seconds_frac')   # wall-clock fields differ between runs
 KW = dict(n_envs=4, warmup=6, commit=2, log_every=3, ckpt_every=6, train_every=2, gpt_steps=4)   # 4 envs, plans of depth 2 played 2 at a time
 
 def cfg(n_steps=30): return AgentConfig(n_steps=n_steps, **KW)
