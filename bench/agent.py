@@ -6,7 +6,7 @@ training at the agent's default schedule, for the rebuilt loop against the old b
 Both arms use the same tokenizer (a random DVQ with strides (4, 4): a 6x6 grid of 36 tokens, 64 codes; fitted at the
 end of the warm-up, which is not timed), the same 2x32 world model with a 4-frame window, the same search (beam 4,
 depth 2, all 6 actions) and the same amount of training per env step (`AgentConfig`'s `gpt_steps` AdamW steps of
-`batch_size` windows every `train_every` ticks of `n_envs` envs):
+`batch_size` windows every `train_every` ticks of `n_envs` envs, the quick profile's, kept per env step):
 
   old  one env, a search before every action, the next frame decoded token by token (36 model calls per depth);
   new  `--n-envs` envs stepped together, one batched search (`plan_batch`) for all envs that need a plan, each env
@@ -33,10 +33,11 @@ from learnmax.search import SearchConfig
 
 def speed(n_envs, commit, decode, ticks, a):
     "Env steps/s over `ticks` ticks after the warm-up, and the fractions of that time spent planning and training."
-    base = AgentConfig()                                       # the default schedule, in env steps
-    env_steps_per_round = base.train_every * 8                 # as for 8 envs every `train_every` ticks
+    base = AgentConfig()                                       # the default schedule: a round every this many env steps
+    per_round = base.train_every * base.n_envs
+    if per_round % n_envs: raise SystemExit(f'--n-envs must divide {per_round}, the env steps between training rounds')
     cfg = AgentConfig(n_envs=n_envs, commit=commit, dvq='random', warmup=a.warmup, n_steps=a.warmup + ticks,
-                      train_every=max(1, env_steps_per_round // n_envs), gpt_steps=base.gpt_steps, batch_size=base.batch_size,
+                      train_every=per_round // n_envs, gpt_steps=base.gpt_steps, batch_size=base.batch_size,
                       log_every=ticks, ckpt_every=a.warmup + ticks, seed=0)
     agent = Agent(EnvConfig(), cfg, tempfile.mkdtemp(prefix='bench_agent_'), gpt=GPTConfig(decode=decode),
                   search=SearchConfig(), dvq=DVQConfig(strides=(4, 4)), progress=False)
@@ -63,7 +64,7 @@ def main():
     torch.set_num_threads(a.threads)
     print(f"Montezuma's Revenge, 36 tokens/frame, 2x32 world model, beam 4, depth 2; {a.threads} thread(s); "
           f"default schedule: {AgentConfig().gpt_steps} AdamW steps of {AgentConfig().batch_size} windows every "
-          f"{AgentConfig().train_every * 8} env steps")
+          f"{AgentConfig().train_every * AgentConfig().n_envs} env steps (AgentConfig's quick profile)")
     arms = [('old: 1 env, plan every step, token by token', 1, 1, 'sequential', a.old_steps)]
     for d in (('sequential', 'parallel') if a.decode == 'both' else (a.decode,)):
         arms.append((f'new: {a.n_envs} envs, commit {a.commit}, {d}', a.n_envs, a.commit, d, a.ticks))
