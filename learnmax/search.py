@@ -202,13 +202,15 @@ def plan(model:GPT,                   # the world model (eval mode)
     tree = SearchTree([Level(*(x.cpu() for x in l)) for l in levels], int(top[0]))
     return Plan(int(tree.path()['actions'][0]), tree, time.perf_counter() - t_start, t_model)
 
-# %% ../nbs/06_search.ipynb #7128a89c
+# %% ../nbs/06_search.ipynb #4acbc593
 class BatchPlan(NamedTuple):
     actions: torch.Tensor  # (R, depth) each root's best path
     score: torch.Tensor    # (R,) its score
     entropy: torch.Tensor  # (R,) mean token entropy of its first predicted frame
     seconds: float         # wall time of the whole search
     model_seconds: float   # of which inside the world model
+    by_first: torch.Tensor # (R, A, depth) per root, the best path that starts with each first action, best first
+                           # (first actions the search did not keep come last, padded with their action)
 
 @torch.no_grad()
 def plan_batch(model:GPT,                   # the world model (eval mode)
@@ -254,8 +256,23 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
             M = key.shape[1]
             pct = key.argsort(1).argsort(1).float() / max(M - 1, 1)
             key = -(pct - (cfg.band[0] + cfg.band[1]) / 2).abs()
+        if last: by_first = _best_by_first(key, path_d.view(R, -1, d + 1), A)
         top = key.topk(1 if last else min(cfg.beam, key.shape[1]), dim=1).indices
         top = (top + torch.arange(R, device=dev)[:, None] * key.shape[1]).reshape(-1)
         score, path, first_ent = score_d[top], path_d[top], first_d[top]
         if not last: cache = pred.cache.select(top)
-    return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model)
+    return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model, by_first.cpu())
+
+def _best_by_first(key, paths, A):
+    "(R, A, depth): per root, the best leaf path of each first action, ranked by key (absent first actions last)."
+    R, M, D = paths.shape
+    first = paths[..., 0]                                                  # (R, M) first action of each leaf
+    best = torch.full((R, A), float('-inf'), device=key.device).scatter_reduce(1, first, key, 'amax')
+    order = best.argsort(1, descending=True)                               # first actions, best first
+    rows, cols = (key == best.gather(1, first)).nonzero(as_tuple=True)     # leaves that are their first action's best
+    idx = torch.full((R, A), -1, dtype=torch.long, device=key.device)
+    idx[rows, first[rows, cols]] = cols
+    out = order[..., None].expand(R, A, D).clone()                         # an absent first action: repeated
+    j = idx.gather(1, order); ok = j >= 0
+    out[ok] = paths[torch.arange(R, device=key.device)[:, None].expand(R, A)[ok], j[ok]]
+    return out
