@@ -202,7 +202,7 @@ def plan(model:GPT,                   # the world model (eval mode)
     tree = SearchTree([Level(*(x.cpu() for x in l)) for l in levels], int(top[0]))
     return Plan(int(tree.path()['actions'][0]), tree, time.perf_counter() - t_start, t_model)
 
-# %% ../nbs/06_search.ipynb #4acbc593
+# %% ../nbs/06_search.ipynb #5bb648fc
 class BatchPlan(NamedTuple):
     actions: torch.Tensor  # (R, depth) each root's best path
     score: torch.Tensor    # (R,) its score
