@@ -152,6 +152,46 @@ def _candidates(B:int, A:int, k:int, g:torch.Generator, device) -> torch.Tensor:
     if k in (0, A): return torch.arange(A, device=device).expand(B, A)
     return torch.stack([torch.randperm(A, generator=g)[:k] for _ in range(B)]).to(device)
 
+def _roots(model, states, actions, cfg, counts, generator):
+    "Checked search settings and R roots' histories (R, keep, n), (R, keep-1), trimmed to the frames the search can use."
+    cfg = (cfg or SearchConfig()).check(model.cfg.n_actions, model.cfg.window)
+    if cfg.count_bonus and counts is None: raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
+    dev = next(model.parameters()).device
+    states = torch.as_tensor(np.asarray(states), dtype=torch.long)
+    if states.dim() == 2: states = states[..., None]
+    R, T = states.shape[:2]
+    actions = torch.zeros(R, 0, dtype=torch.long) if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(R, -1)
+    if T < 1 or actions.shape[1] != T - 1:
+        raise ValueError(f'give T >= 1 states and the T-1 actions between them, got {T} states and {actions.shape[1]} actions')
+    keep = min(T, model.cfg.window - cfg.depth)
+    actions = actions[:, actions.shape[1] - (keep - 1):] if keep > 1 else actions[:, :0]
+    return cfg, dev, states[:, T - keep:].to(dev), actions.to(dev), generator or torch.Generator().manual_seed(cfg.seed)
+
+class _Expansion(NamedTuple):
+    pred: object           # the model's `Prediction`
+    cand: torch.Tensor     # (B, K) candidate actions of each kept path
+    tokens: torch.Tensor   # (B*K, n) predicted tokens of each child
+    entropy: torch.Tensor  # (B*K,) mean token entropy of each child's predicted frame
+    bonus: torch.Tensor    # (B*K,) its visit-count bonus
+    score: torch.Tensor    # (B*K,) the child's path score
+    noisy: torch.Tensor    # (B*K,) the score with the tie-breaking noise
+    seconds: float         # inside the model
+
+def _expand(model, cache, score, d, cfg, counts, g, sign, last) -> _Expansion:
+    "One depth of a search: every kept path x candidate action predicted in one model call, and the children's scores."
+    B, dev = cache.batch, score.device
+    cand = _candidates(B, model.cfg.n_actions, cfg.branching, g, dev)
+    t0 = time.perf_counter()
+    pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last)
+    seconds = time.perf_counter() - t0
+    K, n = cand.shape[1], pred.tokens.shape[-1]
+    toks = pred.tokens.reshape(B * K, n)
+    ent = pred.entropy.reshape(B * K, n).mean(-1)
+    bonus = counts.bonus(toks) if counts is not None else torch.zeros_like(ent)
+    score_d = score.repeat_interleave(K) + cfg.discount ** d * (sign * ent + cfg.count_bonus * bonus)
+    noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
+    return _Expansion(pred, cand, toks, ent, bonus, score_d, score_d + noise, seconds)
+
 @torch.no_grad()
 def plan(model:GPT,                   # the world model (eval mode)
          states,                      # (T, n) or (T,) state tokens of the episode so far (the last is the current frame)
@@ -162,38 +202,23 @@ def plan(model:GPT,                   # the world model (eval mode)
         ) -> Plan:
     "Search the world model from the current state; the first action of the best path and the searched tree."
     t_start = time.perf_counter()
-    cfg = (cfg or SearchConfig()).check(model.cfg.n_actions, model.cfg.window)
-    if cfg.count_bonus and counts is None: raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
-    dev = next(model.parameters()).device
     states = torch.as_tensor(np.asarray(states), dtype=torch.long)
-    if states.dim() == 1: states = states[:, None]
-    T = len(states)
-    actions = torch.zeros(0, dtype=torch.long) if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(-1)
-    if T < 1 or len(actions) != T - 1: raise ValueError(f'give T >= 1 states and the T-1 actions between them, got {T} states and {len(actions)} actions')
-    keep = min(T, model.cfg.window - cfg.depth)
-    states, actions = states[T - keep:].to(dev), actions[len(actions) - (keep - 1):].to(dev) if keep > 1 else actions[:0].to(dev)
-    g = generator or torch.Generator().manual_seed(cfg.seed)
+    actions = None if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(1, -1)
+    cfg, dev, states, actions, g = _roots(model, states[None], actions, cfg, counts, generator)
     A, sign = model.cfg.n_actions, (-1.0 if cfg.mode == 'reverse' else 1.0)
     t0 = time.perf_counter()
-    cache = model.prefill(states[None], actions[None], use_cache=cfg.use_cache)
+    cache = model.prefill(states, actions, use_cache=cfg.use_cache)
     t_model = time.perf_counter() - t0
     score, logp, kept = torch.zeros(1, device=dev), torch.zeros(1, device=dev), torch.full((1,), -1, device=dev)
     levels = []
     for d in range(cfg.depth):
         B, last = cache.batch, d == cfg.depth - 1
-        cand = _candidates(B, A, cfg.branching, g, dev)
-        t0 = time.perf_counter()
-        pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last)
-        t_model += time.perf_counter() - t0
-        K, n = cand.shape[1], pred.tokens.shape[-1]
-        toks = pred.tokens.reshape(B * K, n)
-        ent = pred.entropy.reshape(B * K, n).mean(-1)
-        p_tok = pred.probs.reshape(B * K, n, -1).gather(-1, toks[..., None])[..., 0]
-        bonus = counts.bonus(toks) if counts is not None else torch.zeros_like(ent)
-        score_d = score.repeat_interleave(K) + cfg.discount ** d * (sign * ent + cfg.count_bonus * bonus)
+        x = _expand(model, cache, score, d, cfg, counts, g, sign, last)
+        t_model += x.seconds
+        pred, cand, K, toks, ent, bonus, score_d = x.pred, x.cand, x.cand.shape[1], x.tokens, x.entropy, x.bonus, x.score
+        p_tok = pred.probs.reshape(B * K, toks.shape[1], -1).gather(-1, toks[..., None])[..., 0]
         logp_d = logp.repeat_interleave(K) + p_tok.clamp(min=1e-30).log().sum(-1)
-        noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
-        key = selection_key(score_d + noise, cfg.mode, cfg.band)
+        key = selection_key(x.noisy, cfg.mode, cfg.band)
         top = key.topk(1 if last else min(cfg.beam, len(key))).indices
         mask = torch.zeros(len(key), dtype=torch.bool, device=dev); mask[top] = True
         levels.append(Level(kept.repeat_interleave(K) if d else torch.full((B * K,), -1, device=dev), cand.reshape(-1),
@@ -222,36 +247,21 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
               ) -> BatchPlan:
     "Search the world model from R current states at once; each root's best path."
     t_start = time.perf_counter()
-    cfg = (cfg or SearchConfig()).check(model.cfg.n_actions, model.cfg.window)
-    if cfg.count_bonus and counts is None: raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
-    dev = next(model.parameters()).device
-    states = torch.as_tensor(np.asarray(states), dtype=torch.long)
-    if states.dim() == 2: states = states[..., None]
-    R, T = states.shape[:2]
-    actions = torch.zeros(R, 0, dtype=torch.long) if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(R, -1)
-    if T < 1 or actions.shape[1] != T - 1: raise ValueError(f'give T >= 1 states and the T-1 actions between them, got {T} states and {actions.shape[1]} actions')
-    keep = min(T, model.cfg.window - cfg.depth)
-    states, actions = states[:, T - keep:].to(dev), actions[:, actions.shape[1] - (keep - 1):].to(dev) if keep > 1 else actions[:, :0].to(dev)
-    g = generator or torch.Generator().manual_seed(cfg.seed)
+    cfg, dev, states, actions, g = _roots(model, states, actions, cfg, counts, generator)
+    R = len(states)
     A, sign = model.cfg.n_actions, (-1.0 if cfg.mode == 'reverse' else 1.0)
     t0 = time.perf_counter()
     cache = model.prefill(states, actions, use_cache=cfg.use_cache)
     t_model = time.perf_counter() - t0
     score, path, first_ent = torch.zeros(R, device=dev), torch.zeros(R, 0, dtype=torch.long, device=dev), None
     for d in range(cfg.depth):
-        B, last = cache.batch, d == cfg.depth - 1
-        cand = _candidates(B, A, cfg.branching, g, dev)
-        t0 = time.perf_counter()
-        pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last)
-        t_model += time.perf_counter() - t0
-        K, n = cand.shape[1], pred.tokens.shape[-1]
-        ent = pred.entropy.reshape(B * K, n).mean(-1)
-        bonus = counts.bonus(pred.tokens.reshape(B * K, n)) if counts is not None else torch.zeros_like(ent)
-        score_d = score.repeat_interleave(K) + cfg.discount ** d * (sign * ent + cfg.count_bonus * bonus)
-        path_d = torch.cat([path.repeat_interleave(K, 0), cand.reshape(-1, 1)], 1)
-        first_d = ent if d == 0 else first_ent.repeat_interleave(K)
-        noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
-        key = (score_d + noise).view(R, -1)                               # each root's paths are contiguous rows
+        last = d == cfg.depth - 1
+        x = _expand(model, cache, score, d, cfg, counts, g, sign, last)
+        t_model += x.seconds
+        K, score_d = x.cand.shape[1], x.score
+        path_d = torch.cat([path.repeat_interleave(K, 0), x.cand.reshape(-1, 1)], 1)
+        first_d = x.entropy if d == 0 else first_ent.repeat_interleave(K)
+        key = x.noisy.view(R, -1)                                          # each root's paths are contiguous rows
         if cfg.mode == 'band':
             M = key.shape[1]
             pct = key.argsort(1).argsort(1).float() / max(M - 1, 1)
@@ -260,7 +270,7 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
         top = key.topk(1 if last else min(cfg.beam, key.shape[1]), dim=1).indices
         top = (top + torch.arange(R, device=dev)[:, None] * key.shape[1]).reshape(-1)
         score, path, first_ent = score_d[top], path_d[top], first_d[top]
-        if not last: cache = pred.cache.select(top)
+        if not last: cache = x.pred.cache.select(top)
     return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model, by_first.cpu())
 
 def _best_by_first(key, paths, A):
