@@ -35,8 +35,14 @@ class Checkpoints:
     def save(self, state:dict # everything needed to continue
             ) -> Path:
         "Write `state` atomically as the newest checkpoint; the one it replaces becomes `ckpt.prev.pt`."
-        if self.path.exists(): os.replace(self.path, self.prev)
-        return atomic_torch_save(state, self.path)
+        nxt = self.path.with_name(self.path.stem + '.next.pt')
+        atomic_torch_save(state, nxt)                    # the new one, complete on disk before anything is renamed
+        if self.path.exists():                           # the old one becomes the previous one, and stays the newest
+            link = self.prev.with_name(self.prev.name + '.link')   # until the last rename: a kill at any moment
+            link.unlink(missing_ok=True); os.link(self.path, link)  # leaves a readable ckpt.pt
+            os.replace(link, self.prev)
+        os.replace(nxt, self.path)
+        return self.path
 
     def load(self) -> dict:
         "The newest checkpoint (the previous one if a crash came between the two renames of `save`)."
@@ -51,8 +57,8 @@ class Checkpoints:
             raise CheckpointError(f'{what}, and there is no earlier checkpoint: delete {path.name} and start the run again') from None
 
     def clear(self):
-        "Delete both files (a new run in the same folder)."
-        for p in (self.path, self.prev): p.unlink(missing_ok=True)
+        "Delete the checkpoints (a new run in the same folder)."
+        for p in (self.path, self.prev, self.path.with_name(self.path.stem + '.next.pt')): p.unlink(missing_ok=True)
 
 # %% ../nbs/00b_loop.ipynb #9846918d
 class Loop:
