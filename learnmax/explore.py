@@ -15,9 +15,10 @@ from tqdm.auto import tqdm
 
 from .agent import Agent, AgentConfig
 from .config import read_metrics
+from .stats import compare, describe
 
 # %% auto #0
-__all__ = ['compare_agents', 'curve', 'summary', 'plot_curves']
+__all__ = ['compare_agents', 'curve', 'summary', 'versus', 'plot_curves']
 
 # %% ../nbs/08_explore.ipynb #f8b10e63
 def _run_one(env_cfg, cfg:AgentConfig, run_dir:str, kwargs:dict) -> list[dict]:
@@ -62,15 +63,21 @@ def curve(runs:dict,     # {seed: records} of one policy
     xs = sorted(set.intersection(*(set(d) for d in per)))
     return np.array(xs), np.array([[d[v] for v in xs] for d in per], dtype=float)
 
+def _last(runs:dict, y:str) -> list[float]: return [float([r[y] for r in recs if y in r][-1]) for recs in runs.values()]
+
 def summary(results:dict, # from `compare_agents`
             y:str         # the metric
            ) -> dict:
-    "{policy: {mean, std, per_seed}} of each run's last value of `y`."
-    out = {}
-    for p, runs in results.items():
-        last = [float([r[y] for r in recs if y in r][-1]) for recs in runs.values()]
-        out[p] = dict(mean=float(np.mean(last)), std=float(np.std(last)), per_seed=last)
-    return out
+    "{policy: describe(last values)}: each run's last value of `y`, described over seeds (mean, std, ci95, per_seed)."
+    return {p: describe(_last(runs, y)) for p, runs in results.items()}
+
+def versus(results:dict, # from `compare_agents`
+           y:str,        # the metric
+           a:str,        # one policy
+           b:str         # the other
+          ) -> dict:
+    "`learnmax.stats.compare` of the last values of `y` of policies `a` and `b` over their seeds."
+    return compare(_last(results[a], y), _last(results[b], y), (a, b))
 
 def plot_curves(ax,             # a matplotlib axis
                 results:dict,   # from `compare_agents`
@@ -83,5 +90,6 @@ def plot_curves(ax,             # a matplotlib axis
         xs, v = curve(runs, y, x)
         c = (colors or {}).get(p, f'C{i}')
         ax.plot(xs, v.mean(0), color=c, label=f'{p} ({len(v)} seeds)')
-        ax.fill_between(xs, v.mean(0) - v.std(0), v.mean(0) + v.std(0), color=c, alpha=0.2, lw=0)
+        sd = v.std(0, ddof=1) if len(v) > 1 else np.zeros(v.shape[1])
+        ax.fill_between(xs, v.mean(0) - sd, v.mean(0) + sd, color=c, alpha=0.2, lw=0)
     ax.set(xlabel=x, ylabel=y)
