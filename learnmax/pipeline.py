@@ -26,9 +26,10 @@ from tqdm import tqdm
 from .config import PROFILES, _type_ok, atomic_write, find_root
 
 # %% auto #0
-__all__ = ['REQUIRED', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits', 'Parameter',
-           'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'git_commit', 'fingerprint', 'stamp', 'Result',
-           'describe_error', 'run_job', 'run_figures', 'main']
+__all__ = ['REQUIRED', 'IGNORED', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits', 'Parameter',
+           'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'GitState', 'git_state', 'git_commit',
+           'fingerprint', 'seeds_of', 'stamp', 'Result', 'describe_error', 'run_job', 'paper_bound', 'check_clean',
+           'run_figures', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #f6d7ff4a
 REQUIRED = ('profile', 'seed', 'out_dir') # parameters every experiment notebook declares; the pipeline sets them
@@ -179,31 +180,65 @@ def plan_jobs(nbs_dir:str|Path,            # the folder of experiment notebooks
     return jobs
 
 # %% ../nbs/11_pipeline.ipynb #2698301c
+IGNORED = ('figures', 'paper', 'runs') # folders the pipeline writes: changes there do not make the tree dirty
+
+@dataclasses.dataclass
+class GitState:
+    "The commit a run starts from and whether the working tree differs from it."
+    commit: str = 'unknown'      # HEAD's hash, or 'unknown' outside a git checkout
+    dirty: bool|None = None      # uncommitted changes outside `IGNORED` (None: git could not tell)
+    files: list = dataclasses.field(default_factory=list) # the changed or untracked paths, as `git status` names them
+
+    @property
+    def label(self) -> str:
+        "The commit as recorded in `git_commit`: with `-dirty` when the tree had changes."
+        return self.commit + ('-dirty' if self.dirty else '')
+
+    def provenance(self) -> dict:
+        "The fields stamped into each JSON."
+        return dict(git_commit=self.label, dirty=self.dirty, **({'dirty_files': list(self.files)} if self.dirty else {}))
+
+def git_state(root:str|Path # a folder inside the checkout
+             ) -> GitState:
+    "HEAD at `root` and the paths `git status` reports outside `IGNORED`; `GitState()` (unknown) when git cannot tell."
+    run = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True, check=True).stdout
+    try:
+        head = run('rev-parse', 'HEAD').strip()
+        status = run('status', '--porcelain', '--', '.', *(f':(exclude){d}' for d in IGNORED))
+    except (OSError, subprocess.CalledProcessError): return GitState()
+    files = [line[3:] for line in status.splitlines() if line.strip()]
+    return GitState(head, bool(files), files)
+
 def git_commit(root:str|Path # a folder inside the checkout
               ) -> str:
     "`git rev-parse HEAD` at `root`, with `-dirty` if the tree has changes outside figures/, paper/ and runs/; else 'unknown'."
-    git = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
-    try:
-        head = git('rev-parse', 'HEAD')
-        dirty = git('status', '--porcelain', '--', '.', ':(exclude)figures', ':(exclude)paper', ':(exclude)runs')
-    except (OSError, subprocess.CalledProcessError): return 'unknown'
-    return head + ('-dirty' if dirty else '')
+    return git_state(root).label
 
 def fingerprint(out_dir:str|Path # the figures folder
                ) -> dict[Path, tuple]:
     "Path -> (mtime_ns, sha1 of the bytes) of every JSON file in `out_dir`."
     return {p: (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(Path(out_dir).glob('*.json'))}
 
+def seeds_of(params:dict # a run's parameters
+            ) -> list:
+    "The seeds a run used: the `seeds` it lists when it ran several, else `[seed]` (empty when it names none)."
+    seeds = params.get('seeds')
+    if isinstance(seeds, (list, tuple)) and seeds: return list(seeds)
+    return [] if params.get('seed') is None else [params['seed']]
+
 def stamp(path:str|Path,  # a metrics JSON a notebook wrote
           parameters:dict, # the parameters the pipeline gave the notebook
-          **provenance     # e.g. git_commit, duration_s, notebook
+          **provenance     # e.g. git_commit, dirty, duration_s, notebook
          ) -> bool:
-    "Add `profile`, `seed`, `parameters` (without the machine-specific `out_dir`) and `provenance` to the JSON at `path`."
+    "Add `profile`, `seed`, `seeds`, `parameters` (the notebook's own record wins), `requested_parameters` and `provenance`."
     try: rec = json.loads(Path(path).read_text(encoding='utf-8'))
     except (OSError, ValueError): return False
     if not isinstance(rec, dict): return False
-    params = {k: v for k, v in {**(rec.get('parameters') or {}), **parameters}.items() if k != 'out_dir'}
-    rec.update(profile=params.get('profile'), seed=params.get('seed'), parameters=params, **provenance)
+    machine = lambda d: {k: v for k, v in d.items() if k != 'out_dir'}   # out_dir is machine-specific: left out
+    requested = machine(parameters)
+    params = {**requested, **machine(rec.get('parameters') or {})}
+    rec.update(profile=params.get('profile'), seed=params.get('seed'), seeds=seeds_of(params), parameters=params,
+               requested_parameters=requested, **provenance)
     atomic_write(path, json.dumps(rec, indent=2, sort_keys=True) + '\n')
     return True
 
@@ -225,15 +260,16 @@ def describe_error(e:Exception # what papermill raised
     first = next((l.strip() for l in (e.source or '').splitlines() if l.strip()), '')
     return f"cell In[{e.exec_count}] (`{first[:60]}`) raised {e.ename}: {e.evalue}"
 
-def run_job(job:Job,               # what to run
-            run_dir:str|Path,      # where the executed notebook goes
-            commit:str='unknown',  # the git commit to record
-            kernel:str='python3',  # the Jupyter kernel
-            root:str|Path|None=None # paths in the JSON are recorded relative to this folder
+def run_job(job:Job,                  # what to run
+            run_dir:str|Path,         # where the executed notebook goes
+            git:GitState|None=None,   # the commit and tree state to record (default: unknown)
+            kernel:str='python3',     # the Jupyter kernel
+            root:str|Path|None=None   # paths in the JSON are recorded relative to this folder
            ) -> Result:
     "Execute `job` with papermill, then stamp the JSON files it wrote; failures come back in `Result.error`."
     out_dir = Path(job.parameters['out_dir']); out_dir.mkdir(parents=True, exist_ok=True)
     executed = Path(run_dir)/f'{job.name}.ipynb'; executed.parent.mkdir(parents=True, exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
     before, error, t0 = fingerprint(out_dir), '', time.perf_counter()
     try:
         pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
@@ -242,11 +278,32 @@ def run_job(job:Job,               # what to run
     duration = round(time.perf_counter() - t0, 2)
     rel = lambda p: str(Path(p).resolve().relative_to(Path(root).resolve())) if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p)
     written = [p for p, f in fingerprint(out_dir).items() if before.get(p) != f]
-    written = [p for p in written if stamp(p, job.parameters, git_commit=commit, duration_s=duration,
-                                           notebook=rel(job.path), executed=rel(executed))]
+    written = [p for p in written if stamp(p, job.parameters, **(git or GitState()).provenance(), duration_s=duration,
+                                           started_at=started, notebook=rel(job.path), executed=rel(executed))]
     return Result(job.name, not error, duration, executed, written, error)
 
 # %% ../nbs/11_pipeline.ipynb #a9130590
+def paper_bound(profile:str,        # the profile of the run
+                out_dir:str|Path,   # where it writes figures
+                root:str|Path       # the checkout
+               ) -> bool:
+    "Whether a run makes a paper result: the `paper` profile, or figures written under `root/figures/paper/`."
+    return profile == 'paper' or Path(out_dir).resolve().is_relative_to((Path(root)/'figures'/'paper').resolve())
+
+def check_clean(git:GitState,          # the checkout's state
+                paper:bool,            # whether the run makes a paper result (`paper_bound`)
+                allow_dirty:bool=False # run anyway from a dirty tree (the result is stamped dirty)
+               ) -> None:
+    "Raise `PipelineError` for a paper result from a tree that is dirty (or whose state git cannot tell), unless allowed."
+    if not paper or allow_dirty or git.dirty is False: return
+    if git.dirty is None:
+        raise PipelineError('refused, nothing was run: a paper result must come from a clean git checkout, and git could '
+                            'not read this one; pass --allow-dirty to run anyway (the result is stamped with an unknown commit)')
+    shown = ', '.join(git.files[:5]) + (f' and {len(git.files) - 5} more' if len(git.files) > 5 else '')
+    raise PipelineError(f'refused, nothing was run: a paper result (--profile paper, or --out under figures/paper) '
+                        f'must come from a clean tree, and this one has uncommitted changes: {shown}. Commit or stash '
+                        f'them, or pass --allow-dirty to run anyway and stamp the result dirty')
+
 def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nbs/experiments)
                 only:list[str]|None=None,    # names to run (default: all)
                 overrides:dict|None=None,    # key -> raw text, for the notebooks' parameters
@@ -256,16 +313,20 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
                 runs_dir:str|Path|None=None, # executed notebooks go in a new folder here (default: runs/figures/)
                 kernel:str='python3',        # the Jupyter kernel
                 progress:bool=True,          # show a progress bar over notebooks
-                log=print                    # where messages go
+                log=print,                   # where messages go
+                allow_dirty:bool=False,      # make a paper result from a dirty tree (stamped dirty)
+                root:str|Path|None=None      # the checkout: its commit is recorded (default: found from the current folder)
                ) -> list[Result]:
     "Run the experiment notebooks; a failure does not stop the others. Raises `PipelineError` before running on a bad request."
-    root = find_root()
+    root = Path(root or find_root())
     nbs_dir = Path(nbs_dir or root/'nbs'/'experiments')
     out_dir = Path(out_dir or root/'figures')
     jobs = plan_jobs(nbs_dir, only, overrides, profile, seed, out_dir)
     if not jobs:
         log(f'nothing to run: no experiment notebooks in {nbs_dir}'); return []
-    commit = git_commit(root)
+    git = git_state(root)
+    check_clean(git, paper_bound(profile, out_dir, root), allow_dirty)
+    if git.dirty: log(f'the tree has uncommitted changes ({len(git.files)} files): the results are stamped dirty')
     stamp_ = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
     run_dir = Path(runs_dir or root/'runs'/'figures')/f'{profile}-{stamp_}'
     n = 1
@@ -274,11 +335,11 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
     bar = tqdm(jobs, desc='figures', unit='nb', disable=not progress, file=sys.stderr)
     for job in bar:
         bar.set_postfix_str(job.name)
-        r = run_job(job, run_dir, commit, kernel, root)
+        r = run_job(job, run_dir, git, kernel, root)
         results.append(r)
         (bar.write if progress else log)(f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.duration_s:.1f} s)" + (f': {r.error}' if r.error else ''))
     summary = [dict(name=r.name, ok=r.ok, duration_s=r.duration_s, error=r.error, written=[str(p) for p in r.written]) for r in results]
-    atomic_write(run_dir/'summary.json', json.dumps(dict(profile=profile, seed=seed, git_commit=commit, results=summary), indent=2))
+    atomic_write(run_dir/'summary.json', json.dumps(dict(profile=profile, seed=seed, **git.provenance(), results=summary), indent=2))
     failed = [r for r in results if not r.ok]
     log(f'{len(results) - len(failed)} of {len(results)} notebooks ran; executed copies in {run_dir}')
     for r in failed: log(f'FAILED {r.name}: {r.error} (see {r.executed})')
@@ -297,6 +358,9 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument('--out', help='folder for figures and metrics (default: figures)')
     f.add_argument('--runs', help='folder for executed notebooks (default: runs/figures)')
     f.add_argument('--kernel', default='python3', help='Jupyter kernel')
+    f.add_argument('--allow-dirty', action='store_true',
+                   help='make a paper result (--profile paper, or --out under figures/paper) from a tree with '
+                        'uncommitted changes; it is stamped dirty')
     f.add_argument('--dry-run', action='store_true', help='check the request and list what would run')
     f.add_argument('--no-progress', action='store_true', help='no progress bar')
     q = sub.add_parser('paper', help='build paper/learnmax.pdf from figures/')
@@ -319,12 +383,14 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
             print(f'wrote {out}'); return 0
         overrides = parse_overrides(a.params)
         if a.dry_run:
-            root = find_root()
-            jobs = plan_jobs(a.nbs or root/'nbs'/'experiments', a.only, overrides, a.profile, a.seed, a.out or root/'figures')
+            root = find_root(); out = a.out or root/'figures'
+            jobs = plan_jobs(a.nbs or root/'nbs'/'experiments', a.only, overrides, a.profile, a.seed, out)
+            if jobs: check_clean(git_state(root), paper_bound(a.profile, out, root), a.allow_dirty)
             for j in jobs: print(j.name, j.parameters)
             if not jobs: print('nothing to run: no experiment notebooks')
             return 0
-        results = run_figures(a.nbs, a.only, overrides, a.profile, a.seed, a.out, a.runs, a.kernel, not a.no_progress)
+        results = run_figures(a.nbs, a.only, overrides, a.profile, a.seed, a.out, a.runs, a.kernel, not a.no_progress,
+                              allow_dirty=a.allow_dirty)
     except PipelineError as e:
         print(f'learnmax {a.command}: {e}', file=sys.stderr); return 2
     return 1 if any(not r.ok for r in results) else 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from learnmax.paper import build_paper, paper_status
-from learnmax.pipeline import main, write_experiment
+from learnmax.pipeline import main, stamp, write_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ("profile = 'quick'\nseed = 0\nout_dir = '../figures'\nn = 4\nscale = 1.0\nlabel = 'fixture'\n"
@@ -98,6 +98,9 @@ def test_json_provenance(ran, nbs):
     assert rec['parameters'] == {'profile': 'quick', 'seed': 5, 'n': 6}   # out_dir is machine-specific: left out
     assert isinstance(rec['duration_s'], float) and rec['duration_s'] > 0
     assert rec['git_commit'] == 'unknown' or len(rec['git_commit'].split('-')[0]) == 40
+    assert rec['seeds'] == [5] and rec['requested_parameters'] == {'profile': 'quick', 'seed': 5, 'n': 6}
+    assert rec['dirty'] in (True, False, None) and rec['git_commit'].endswith('-dirty') == bool(rec['dirty'])
+    assert bool(rec.get('dirty_files')) == bool(rec['dirty'])
     assert rec['notebook'].endswith('good.ipynb') and rec['executed'].endswith('good.ipynb')
     assert set(rec['metrics']) == {'mean', 'n'}                             # metrics untouched
 
@@ -139,3 +142,105 @@ def test_paper_does_not_import_the_pipeline():
     code = "import sys, learnmax.paper; assert 'learnmax.pipeline' not in sys.modules, 'learnmax.paper imports the pipeline'"
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
+
+
+# --- provenance from a clean or dirty tree, in throwaway git checkouts -------------------------------------------------
+
+def git(repo, *args):
+    return subprocess.run(['git', '-c', 'user.name=test', '-c', 'user.email=test@example.com', *args], cwd=repo,
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    "A committed git checkout (settings.ini marks its root) with the `good` fixture in nbs/; the current folder."
+    r = tmp_path/'repo'
+    write_experiment(r/'nbs'/'good.ipynb', PARAMS, GOOD)
+    (r/'settings.ini').write_text('[DEFAULT]\nlib_name = fixture\n')
+    git(r, 'init', '-q'); git(r, 'add', '.'); git(r, 'commit', '-qm', 'fixture')
+    monkeypatch.chdir(r)
+    return r
+
+
+def make_dirty(repo):
+    (repo/'settings.ini').write_text('[DEFAULT]\nlib_name = changed\n')       # a tracked file changed
+    (repo/'nbs'/'scratch.py').write_text('x = 1\n')                             # an untracked file
+    return {'settings.ini', 'nbs/scratch.py'}
+
+
+def run_in(repo, *args):
+    return main(['figures', '--nbs', str(repo/'nbs'), '--runs', str(repo/'runs'), '--no-progress', *args])
+
+
+@pytest.mark.parametrize('args', [['--profile', 'paper', '--out', 'elsewhere'],   # the paper profile, anywhere
+                                  ['--out', 'figures/paper'],                       # any profile into figures/paper
+                                  ['--profile', 'paper', '--dry-run']])             # a dry run says so too
+def test_dirty_tree_refuses_a_paper_result(repo, capsys, args):
+    changed = make_dirty(repo)
+    assert run_in(repo, *args) == 2
+    err = capsys.readouterr().err
+    assert 'uncommitted changes' in err and '--allow-dirty' in err and all(f in err for f in changed), err
+    assert not (repo/'runs').exists() and not (repo/'figures').exists() and not (repo/'elsewhere').exists()
+
+
+def test_allow_dirty_stamps_dirty(repo):
+    changed = make_dirty(repo)
+    head = git(repo, 'rev-parse', 'HEAD')
+    assert run_in(repo, '--profile', 'paper', '--out', 'figures/paper', '--allow-dirty', '--seed', '3') == 0
+    rec = json.loads((repo/'figures'/'paper'/'good.json').read_text())
+    assert rec['dirty'] is True and rec['git_commit'] == head + '-dirty' and set(rec['dirty_files']) == changed
+    assert rec['profile'] == 'paper' and rec['seed'] == 3 and rec['seeds'] == [3]
+    summary = json.loads(next((repo/'runs').glob('paper-*/summary.json')).read_text())
+    assert summary['dirty'] is True and summary['git_commit'] == head + '-dirty'
+
+
+def test_quick_run_from_a_dirty_tree_is_allowed_and_stamped(repo, tmp_path):
+    make_dirty(repo)
+    assert run_in(repo, '--out', str(tmp_path/'scratch')) == 0
+    rec = json.loads((tmp_path/'scratch'/'good.json').read_text())
+    assert rec['dirty'] is True and rec['git_commit'].endswith('-dirty') and rec['profile'] == 'quick'
+
+
+def test_clean_tree_stamps_the_commit(repo):
+    head = git(repo, 'rev-parse', 'HEAD')
+    assert run_in(repo, '--profile', 'paper', '--out', 'figures/paper', '-p', 'n=3') == 0
+    # what the pipeline wrote (figures/, runs/) does not make the tree dirty for the next paper run
+    assert run_in(repo, '--profile', 'paper', '--out', 'figures/paper', '-p', 'n=5') == 0
+    rec = json.loads((repo/'figures'/'paper'/'good.json').read_text())
+    assert rec['git_commit'] == head and len(head) == 40 and rec['dirty'] is False and 'dirty_files' not in rec
+    assert isinstance(rec['duration_s'], float) and rec['duration_s'] > 0 and rec['started_at']
+    assert rec['profile'] == 'paper' and rec['seed'] == 0 and rec['seeds'] == [0]
+    assert rec['parameters'] == {'profile': 'paper', 'seed': 0, 'n': 5} and rec['metrics']['n'] == 5
+
+
+def test_stamp_keeps_what_the_notebook_ran(tmp_path):
+    "A notebook that records its resolved parameters (steps actually run, its seeds) is stamped with those, not the request."
+    js = tmp_path/'x.json'
+    js.write_text(json.dumps({'name': 'x', 'metrics': {'steps': 862},
+                              'parameters': {'profile': 'paper', 'seed': 0, 'steps': {'patch': 862, 'frame': 323},
+                                             'seeds': [0, 1, 2, 3]}}))
+    assert stamp(js, {'profile': 'paper', 'seed': 0, 'steps': 20000, 'out_dir': str(tmp_path)}, git_commit='abc', dirty=False)
+    rec = json.loads(js.read_text())
+    assert rec['parameters']['steps'] == {'patch': 862, 'frame': 323} and rec['requested_parameters']['steps'] == 20000
+    assert rec['seeds'] == [0, 1, 2, 3] and 'out_dir' not in rec['parameters'] and rec['metrics'] == {'steps': 862}
+
+
+@pytest.mark.parametrize('rec, expect, absent', [
+    ({'profile': 'paper', 'seed': 0, 'git_commit': 'a' * 40, 'dirty': False, 'duration_s': 90.0},
+     ['profile paper', 'seed 0', 'commit aaaaaaa', '90 s'], ['uncommitted', 'unknown']),
+    ({'profile': 'paper', 'seeds': [0, 1, 2, 3], 'git_commit': 'b' * 40 + '-dirty', 'dirty': True, 'dirty_files': ['x'],
+      'duration_s': 900}, ['commit bbbbbbb with uncommitted changes', '4 seeds (0–3)', '15 min'], ['-dirty']),
+    ({'profile': 'quick', 'seed': 0, 'git_commit': 'c' * 40 + '-dirty', 'duration_s': 1.0},   # an older record
+     ['commit ccccccc with uncommitted changes'], []),
+    ({'profile': 'paper', 'seed': 0, 'git_commit': 'unknown', 'dirty': None, 'duration_s': None,
+      'provenance_note': 'Predates provenance stamping.'},
+     ['commit unknown', 'duration unknown', 'Predates provenance stamping.'], ['uncommitted']),
+])
+def test_paper_caption_states_provenance(tmp_path, rec, expect, absent):
+    import typst
+    shutil.copy(ROOT/'paper'/'lib.typ', tmp_path/'lib.typ')
+    (tmp_path/'rec.json').write_text(json.dumps(rec))
+    (tmp_path/'t.typ').write_text('#import "lib.typ": provenance-text\n#metadata(provenance-text(json("rec.json"))) <p>\n')
+    text = typst.query(str(tmp_path/'t.typ'), '<p>', field='value', one=True, root=str(tmp_path))
+    text = json.loads(text) if isinstance(text, str) else text
+    assert all(e in text for e in expect) and not any(a in text for a in absent), text
