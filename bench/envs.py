@@ -17,7 +17,8 @@ import numpy as np
 from ale_py import ALEInterface, LoggerMode, roms
 from ale_py.vector_env import AtariVectorEnv
 
-from learnmax.envs import REDUCED_ACTIONS, EnvConfig, VecCollector, make_env
+from learnmax.collect import VecCollector
+from learnmax.envs import REDUCED_ACTIONS, EnvConfig, make_env
 
 
 def timed(step, seconds):

@@ -16,7 +16,8 @@ from tqdm.auto import tqdm
 
 from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
 from .dvq import DVQ, DVQConfig, init_codebook, load_state, save_dvq
-from .envs import EnvConfig, VecCollector
+from .collect import VecCollector
+from .envs import EnvConfig
 from .loop import BatchSampler, Loop
 from .replay import ReplayBuffer, ReplayConfig
 from .split import split_episodes

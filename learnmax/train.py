@@ -20,7 +20,8 @@ import torch
 import torch.distributed as dist
 
 from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
-from .envs import RandomTransitionsConfig, VecCollector, make_env
+from .collect import VecCollector
+from .envs import RandomTransitionsConfig, make_env
 from .gpt import GPT, GPTConfig
 from .loop import BatchSampler, Loop
 from .replay import ReplayBuffer, ReplayConfig

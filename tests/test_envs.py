@@ -3,8 +3,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from learnmax.envs import (ACTION_NAMES, RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig,
-                           VecCollector, cell, make_env)
+from learnmax.collect import VecCollector
+from learnmax.envs import ACTION_NAMES, RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig, cell, make_env
 
 
 @pytest.mark.parametrize('env_id, expect', [
