@@ -15,7 +15,6 @@ import ale_py
 import cv2
 import gymnasium as gym
 import numpy as np
-from fastcore.basics import patch
 from gymnasium import spaces
 
 from .config import Config

@@ -205,7 +205,7 @@ def plan(model:GPT,                   # the world model (eval mode)
     states = torch.as_tensor(np.asarray(states), dtype=torch.long)
     actions = None if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(1, -1)
     cfg, dev, states, actions, g = _roots(model, states[None], actions, cfg, counts, generator)
-    A, sign = model.cfg.n_actions, (-1.0 if cfg.mode == 'reverse' else 1.0)
+    sign = -1.0 if cfg.mode == 'reverse' else 1.0
     t0 = time.perf_counter()
     cache = model.prefill(states, actions, use_cache=cfg.use_cache)
     t_model = time.perf_counter() - t0

@@ -5,13 +5,11 @@
 # %% ../nbs/04b_tokenizer.ipynb #8c49dc7d
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .config import Config
 from .dvq import DVQ, DVQConfig, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
 from .envs import EnvConfig, RandomTransitionsConfig, action_primitives, make_env

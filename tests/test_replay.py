@@ -1,6 +1,5 @@
 "Crash, corruption and bad-input tests of `learnmax.replay` (what does not read well in a notebook)."
 import hashlib
-import os
 import shutil
 import signal
 import subprocess
