@@ -230,13 +230,11 @@ def _new_model(self:Agent):
 
 # %% ../nbs/07_agent.ipynb #29a990c0
 @patch
-def _windows(self:Agent, since:int=0) -> np.ndarray:
-    "(n, window) rows of the token buffer's windows whose last row is >= `since`."
+def _windows(self:Agent) -> np.ndarray:
+    "(n, window) rows of every window of the token buffer."
     W = self.gpt_cfg.window
     starts = self.tokens.windows(W)
-    if not len(starts): return np.zeros((0, W), np.int64)
-    rows = self.tokens.window_rows(starts, W)
-    return rows[rows[:, -1] >= since]
+    return self.tokens.window_rows(starts, W) if len(starts) else np.zeros((0, W), np.int64)
 
 @patch
 def _batch(self:Agent, rows:np.ndarray):
@@ -247,14 +245,14 @@ def _batch(self:Agent, rows:np.ndarray):
 def _train_round(self:Agent) -> dict:
     rec, N = {}, self.cfg.n_envs
     if self.model is None: self._new_model()
-    new = self._windows(since=len(self.tokens) - self.cfg.train_every * N)
+    rows = self._windows()
+    new = rows[rows[:, -1] >= len(self.tokens) - self.cfg.train_every * N]   # ending since the last round
     if len(new):
         st, ac = self._batch(new[-256:])
         with torch.no_grad(): out = self.model.loss(st, ac)
         s = out.stats['state']
         rec['new_state_acc'] = float(s['top1'] / s['n'])
         rec['new_copy_acc'] = float((st[:, 1:] == st[:, :-1]).float().mean())
-    rows = self._windows()
     if not len(rows): return rec
     self.model.train()
     for _ in range(self.cfg.gpt_steps):
@@ -276,14 +274,13 @@ def _act(self:Agent) -> np.ndarray:
     "Random actions (warm-up, `random` policy, no model yet) or the next committed actions of searched plans."
     N = self.cfg.n_envs
     if self.cfg.policy == 'random' or self.model is None: return self.rng.integers(self.A, size=N)
-    groups = {}                                    # history length -> {history: envs that stand there}
+    groups = {}                                    # history length -> {history: (its arrays, envs that stand there)}
     for i in range(N):
         if self.queue[i]: continue
-        toks, acts = self._history(i)
-        groups.setdefault(len(toks), {}).setdefault((toks.tobytes(), acts.tobytes()), []).append(i)
+        h = self._history(i)
+        groups.setdefault(len(h[0]), {}).setdefault((h[0].tobytes(), h[1].tobytes()), (h, []))[1].append(i)
     for T, same in sorted(groups.items()):
-        envs = list(same.values())
-        hs = [self._history(e[0]) for e in envs]
+        hs, envs = zip(*same.values())
         p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search, self.counts, self.gen)
         self._plan_seconds += p.seconds
         for r, e in enumerate(envs):              # envs in the same state take different first actions, best first
