@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 
+from .corpus import CorpusConfig
 from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
@@ -46,7 +47,7 @@ class AgentConfig(Config):
     gpt_steps: int = 8          # AdamW steps per round
     batch_size: int = 16        # windows per step
     lr: float = 1e-2            # world-model learning rate (constant)
-    dvq: str = 'trained'        # Atari tokenizer: 'trained' (train_dvq) or 'random' (random encoder, k-means codebook)
+    dvq: str = 'pretrained'     # Atari tokenizer: 'pretrained' (on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
     dvq_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay
     log_every: int = 4          # ticks between metric records
     ckpt_every: int = 16        # ticks between checkpoints (and at the end)
@@ -57,7 +58,8 @@ class AgentConfig(Config):
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
         if self.policy not in POLICIES: raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
-        if self.dvq not in ('trained', 'random'): raise ValueError(f"AgentConfig.dvq must be 'trained' or 'random', got {self.dvq!r}")
+        if self.dvq not in ('pretrained', 'trained', 'random'):
+            raise ValueError(f"AgentConfig.dvq must be 'pretrained', 'trained' or 'random', got {self.dvq!r}")
         if not 1 <= self.warmup <= self.n_steps: raise ValueError(f'AgentConfig.warmup must lie in 1..n_steps={self.n_steps}, got {self.warmup}')
         for name in ('n_envs', 'commit', 'train_every', 'gpt_steps', 'batch_size', 'log_every', 'ckpt_every'):
             if getattr(self, name) < 1: raise ValueError(f'AgentConfig.{name} must be >= 1, got {getattr(self, name)}')
@@ -120,15 +122,17 @@ class Agent:
                  run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new temp folder)
                  gpt:GPTConfig|None=None,            # world-model size and window (layout, vocabulary, actions: from the tokenizer and env)
                  search:SearchConfig|None=None,      # the planner (its mode comes from the policy, its seed from cfg)
-                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq, cfg.seed)`
+                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq, ...)`
                  dvq:DVQConfig|None=None,            # Atari: the default tokenizer's DVQ (default `default_dvq(env_cfg)`)
-                 dvq_train:DVQTrainConfig|None=None, # Atari: how a 'trained' default tokenizer is trained (its seed: cfg.seed)
+                 dvq_train:DVQTrainConfig|None=None, # Atari: how the DVQ is trained: on its corpus ('pretrained') or the replay ('trained')
+                 corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on (default `CorpusConfig()`)
+                 dvq_fine_tune:DVQTrainConfig|None=None, # Atari, 'pretrained': fine-tune it on the replay at the warm-up's end
                  resume:bool=True,                   # continue from the run's checkpoint when there is one
                  progress:bool=True):                # a tqdm bar
         self.cfg = cfg = (cfg or AgentConfig()).check()
         self.env_cfg = env_cfg = env_cfg or EnvConfig()
         self.progress = progress
-        self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq, cfg.seed)
+        self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq, cfg.seed, corpus, dvq_fine_tune)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)

@@ -23,7 +23,8 @@ from .replay import ReplayBuffer, ReplayConfig
 from .split import split_episodes
 
 # %% auto #0
-__all__ = ['collect_frames', 'DVQTrainConfig', 'data_variance', 'evaluate_dvq', 'train_dvq']
+__all__ = ['MOVING_THRESHOLD', 'collect_frames', 'DVQTrainConfig', 'data_variance', 'moving_mask', 'moving_recovered',
+           'evaluate_dvq', 'train_dvq']
 
 # %% ../nbs/03b_dvq_train.ipynb #161103ff
 def collect_frames(path:str|Path,               # folder of the new replay buffer
@@ -67,6 +68,8 @@ class DVQTrainConfig(Config):
     warmup: int = 10              # steps as a plain autoencoder (no quantization) before the codebook is initialised
     restart_every: int = 5        # steps between dead-code restarts (0: never)
     restart_threshold: float = 0.03 # a code is dead when its usage falls below this fraction of uniform usage
+    change_weight: float = 0.0    # extra loss weight on pixels that changed since the episode's previous frame (replay data)
+    balance: str = ''             # a replay column to balance: a frame is drawn with weight 1/sqrt(frames sharing its value)
     seed: int = 0                 # seeds the model, k-means, the data order and the episode split
     _paper = dict(steps=20000, batch_size=64, lr=1e-3, eval_every=250, eval_frames=1024, ckpt_every=500,
                   init_frames=8192, kmeans_iters=20, restart_every=100, warmup=500)
@@ -77,36 +80,64 @@ def data_variance(frames # uint8 (N, H, W, C)
     return float(torch.as_tensor(np.asarray(frames)).float().div(255).var())
 
 # %% ../nbs/03b_dvq_train.ipynb #61e2a895
+MOVING_THRESHOLD = 40   # a pixel moved when a channel changed by more than this (of 255) since the previous frame
+
+def moving_mask(frames, prev) -> np.ndarray:
+    "Boolean (N, H, W, 1): pixels of `frames` that changed since `prev` (uint8, same shape) by more than the threshold."
+    return (np.abs(np.asarray(frames, np.int16) - np.asarray(prev, np.int16)).max(-1, keepdims=True) > MOVING_THRESHOLD)
+
+def moving_recovered(recon,   # uint8 (N, H, W, C) reconstructions (or predictions) of `frames`
+                     frames,  # uint8 (N, H, W, C) the real frames
+                     prev,    # uint8 (N, H, W, C) the frame before each, in its episode
+                    ) -> float:
+    "Of the change from `prev` to `frames` on the pixels that moved, the fraction `recon` gets right: 1 - SE(recon) / SE(prev)."
+    m = np.broadcast_to(moving_mask(frames, prev), np.shape(frames))
+    x = np.asarray(frames, np.float32)[m]
+    den = ((np.asarray(prev, np.float32)[m] - x) ** 2).sum()
+    return float('nan') if den == 0 else float(1 - ((np.asarray(recon, np.float32)[m] - x) ** 2).sum() / den)
+
 @torch.no_grad()
 def evaluate_dvq(dvq:DVQ,      # the model
              frames,           # uint8 (N, H, W, C) frames
              data_var:float,   # the training data's variance (`data_variance`)
              batch:int=256,    # frames per forward pass
+             prev=None,        # uint8 (N, H, W, C): the frame before each in its episode, for `moving_recovered`
             ) -> dict:
-    "Held-out metrics: `nmse` (MSE / data variance), `mse`, `perplexity` and `codes_used` over all of `frames`."
+    "Held-out metrics: `nmse` (MSE / data variance), `mse`, `perplexity`, `codes_used` (and `moving_recovered` with `prev`)."
     was = dvq.training; dvq.eval()
-    se, n, counts = 0.0, 0, torch.zeros(dvq.vocab)
+    se, n, counts, recons = 0.0, 0, torch.zeros(dvq.vocab), []
     for i in range(0, len(frames), batch):
         x = dvq.prepare(frames[i:i + batch]); out = dvq(x)
         se += float(F.mse_loss(out.recon, x, reduction='sum')); n += x.numel()
         counts += torch.bincount(out.ids.flatten().cpu(), minlength=dvq.vocab).float()
+        if prev is not None: recons.append((out.recon.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
     dvq.train(was)
     p = counts / counts.sum()
-    return dict(nmse=se / n / data_var, mse=se / n, perplexity=float(torch.exp(-(p * torch.log(p + 1e-10)).sum())),
-                codes_used=int((counts > 0).sum()))
+    out = dict(nmse=se / n / data_var, mse=se / n, perplexity=float(torch.exp(-(p * torch.log(p + 1e-10)).sum())),
+               codes_used=int((counts > 0).sum()))
+    if prev is not None: out['moving_recovered'] = moving_recovered(np.concatenate(recons), frames, prev)
+    return out
 
 # %% ../nbs/03b_dvq_train.ipynb #59bc3a7f
 def _split_data(data, tc:DVQTrainConfig):
-    "`(read(rows), n_train, test_frames)` for a buffer split by episode, or for a `(train, test)` pair of arrays."
+    "`(read(rows) -> (frames, prev), n_train, test, test_prev, weights)` for a buffer split by episode or a `(train, test)` pair."
     if isinstance(data, ReplayBuffer):
         ep = data.column('episode_ids')
         tr_eps, te_eps = split_episodes(ep, tc.test_frac, tc.seed)
         tr, te = np.flatnonzero(np.isin(ep, tr_eps)), np.flatnonzero(np.isin(ep, te_eps))
         te = te[np.linspace(0, len(te) - 1, min(tc.eval_frames, len(te))).astype(int)] if len(te) else te
-        return (lambda rows: data.frames(tr[np.sort(rows)])), len(tr), data.frames(te)
+        before = lambda r: np.where((r > 0) & (ep[np.maximum(r - 1, 0)] == ep[r]), r - 1, r)   # an episode's first frame: itself
+        weights = None
+        if tc.balance:
+            if tc.balance not in data.columns: raise ValueError(f'cannot balance by {tc.balance!r}: the replay has columns {data.columns}')
+            v = data.column(tc.balance)[tr]; _, inv, cnt = np.unique(v, return_inverse=True, return_counts=True)
+            weights = 1 / np.sqrt(cnt[inv])
+        read = lambda rows: (data.frames(tr[rows]), data.frames(before(tr[rows])) if tc.change_weight else None)
+        return read, len(tr), data.frames(te), data.frames(before(te)), weights
+    if tc.change_weight or tc.balance: raise ValueError('change_weight and balance need episodes: give a ReplayBuffer')
     train, test = data
     te = np.linspace(0, len(test) - 1, min(tc.eval_frames, len(test))).astype(int)
-    return (lambda rows: np.asarray(train[np.sort(rows)])), len(train), np.asarray(test[te])
+    return (lambda rows: (np.asarray(train[np.sort(rows)]), None)), len(train), np.asarray(test[te]), None, None
 
 # %% ../nbs/03b_dvq_train.ipynb #f780e233
 def train_dvq(cfg:DVQConfig,          # the tokenizer
@@ -118,21 +149,24 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
               device:str|None=None,   # default: 'cuda' when available, else 'cpu'
               progress:bool=True,     # tqdm progress bar
               max_seconds:float|None=None, # stop (with an evaluation and a checkpoint) after this much wall time
+              init:DVQ|None=None,     # start from this DVQ's weights and codebook (fine-tuning: no warm-up, no k-means)
              ) -> DVQ:
     "Train a DVQ on `data`, logging per-step metrics to `run_dir` and checkpointing atomically; returns it in eval mode."
     t0, device = time.monotonic(), device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    read, n_train, test = _split_data(data, tc)
+    read, n_train, test, test_prev, weights = _split_data(data, tc)
     if not len(test): raise ValueError('no held-out frames: give more episodes or a larger test_frac')
     run = RunDir(run_dir)
     loop = Loop(run, tc.steps, tc.ckpt_every, tc.log_every, tc.eval_every, desc=f'dvq {cfg.layout}', progress=progress,
                 postfix=('nmse', 'perplexity'))
-    configs = {'DVQ': cfg.to_dict(), 'training': tc.to_dict()}
-    init_frames = lambda: read(np.random.default_rng(tc.seed).choice(n_train, min(tc.init_frames, n_train), replace=False))
+    configs = {'DVQ': cfg.to_dict(), 'training': tc.to_dict(), 'start': {'fine_tune': init is not None}}
+    init_frames = lambda: read(np.sort(np.random.default_rng(tc.seed).choice(n_train, min(tc.init_frames, n_train), replace=False)))[0]
+    warmup = 0 if init is not None else tc.warmup
     seed_everything(tc.seed)
     dvq = DVQ(cfg).to(device)
+    if init is not None: load_state(dvq, init.state_dict())
     opt = torch.optim.Adam([p for p in dvq.parameters() if p.requires_grad], lr=tc.lr)
-    sampler = BatchSampler(n_train, tc.batch_size, tc.seed)
-    held_out = lambda s: {f'test_{k}': v for k, v in evaluate_dvq(dvq, test, data_var).items()}
+    sampler = BatchSampler(n_train, tc.batch_size, tc.seed, weights=weights)
+    held_out = lambda s: {f'test_{k}': v for k, v in evaluate_dvq(dvq, test, data_var, prev=test_prev).items()}
     if resume and loop.ckpt.exists():
         ck = loop.resume(configs, ignore={'DVQ': ('steps',), 'training': ('steps',)})
         load_state(dvq, ck['model']); opt.load_state_dict(ck['optimizer'])
@@ -141,19 +175,23 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
     else:
         loop.start(configs, tc.seed)
         data_var = data_variance(init_frames())
-        if not tc.warmup: init_codebook(dvq, init_frames(), tc.kmeans_iters, tc.seed)
+        if not tc.warmup and init is None: init_codebook(dvq, init_frames(), tc.kmeans_iters, tc.seed)
         step = 0
         run.log(step=0, **held_out(0))
 
     def train_step(s, log):
-        x = dvq.prepare(read(sampler.next()))
-        if s == tc.warmup + 1 and tc.warmup: init_codebook(dvq, init_frames(), tc.kmeans_iters, tc.seed)
-        out = dvq(x, quantize=s > tc.warmup)
+        frames, prev = read(np.sort(sampler.next()))
+        x = dvq.prepare(frames)
+        if s == warmup + 1 and warmup: init_codebook(dvq, init_frames(), tc.kmeans_iters, tc.seed)
+        out = dvq(x, quantize=s > warmup)
         mse = F.mse_loss(out.recon, x)
-        loss = mse + out.vq_loss
+        if tc.change_weight:   # weight the error where the frame moved: the player is a few pixels of a static room
+            w = torch.as_tensor(moving_mask(frames, prev), device=x.device).permute(0, 3, 1, 2)
+            loss = ((out.recon - x) ** 2 * (1 + tc.change_weight * w)).mean() + out.vq_loss
+        else: loss = mse + out.vq_loss
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         rec = dict(loss=loss.item(), nmse=mse.item() / data_var, perplexity=float(out.perplexity), codes_used=out.used)
-        if tc.restart_every and s % tc.restart_every == 0 and s > tc.warmup:
+        if tc.restart_every and s % tc.restart_every == 0 and s > warmup:
             rec['restarted'] = dvq.vq.restart_dead(out.z.detach().reshape(-1, dvq.code_dim), tc.restart_threshold)
         return rec
 

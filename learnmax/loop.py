@@ -135,14 +135,21 @@ class BatchSampler:
     def __init__(self, n:int,          # training examples
                  batch_size:int,       # global batch
                  seed:int=0,           # seeds the permutations
-                 rank:int=0, world:int=1):  # this process and the number of processes
+                 rank:int=0, world:int=1,   # this process and the number of processes
+                 weights=None):        # (n,) relative weights: an epoch is n draws with replacement in these proportions
         if n < batch_size: raise ValueError(f'{n} training examples are fewer than one batch of {batch_size}')
         if batch_size % world: raise ValueError(f'the global batch {batch_size} does not split over {world} processes')
         self.n, self.batch_size, self.seed, self.rank, self.world = n, batch_size, seed, rank, world
-        self.epoch, self.pos, self._perm = 0, 0, None
+        if weights is not None:
+            weights = np.asarray(weights, np.float64)
+            if weights.shape != (n,) or (weights < 0).any() or not weights.sum() > 0:
+                raise ValueError(f'weights must be {n} non-negative numbers, not all zero (got shape {weights.shape})')
+            weights = weights / weights.sum()
+        self.epoch, self.pos, self._perm, self.weights = 0, 0, None, weights
     def _permutation(self):
         if self._perm is None or self._perm[0] != self.epoch:
-            self._perm = (self.epoch, np.random.default_rng([self.seed, self.epoch]).permutation(self.n))
+            g = np.random.default_rng([self.seed, self.epoch])
+            self._perm = (self.epoch, g.permutation(self.n) if self.weights is None else g.choice(self.n, self.n, p=self.weights))
         return self._perm[1]
     def next(self) -> np.ndarray:
         "This process's share of the next global batch."

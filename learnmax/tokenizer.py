@@ -10,14 +10,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .dvq import DVQ, DVQConfig, random_dvq
+from .corpus import CorpusConfig, cache_lock, config_hash, corpus, default_cache
+from .dvq import DVQ, DVQConfig, load_dvq, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
 from .envs import EnvConfig, RandomTransitionsConfig, action_primitives, make_env
 from .gpt import GPTConfig
 from .replay import ReplayBuffer
 
 # %% auto #0
-__all__ = ['Tokenizer', 'IdentityTokenizer', 'DVQTokenizer', 'default_dvq', 'make_tokenizer', 'world_model_config']
+__all__ = ['PAPER_DVQ', 'PAPER_PRETRAIN', 'PRETRAIN_VERSION', 'Tokenizer', 'IdentityTokenizer', 'DVQTokenizer', 'default_dvq',
+           'pretrain_config', 'make_tokenizer', 'world_model_config', 'pretrained_dvq']
 
 # %% ../nbs/04b_tokenizer.ipynb #a654dad0
 class Tokenizer:
@@ -53,13 +55,15 @@ class IdentityTokenizer(Tokenizer):
 
 # %% ../nbs/04b_tokenizer.ipynb #ee611028
 class DVQTokenizer(Tokenizer):
-    "Frames -> DVQ token ids: a trained DVQ (`train_dvq`, whole episodes held out) or a random one (`train=None`)."
+    "Frames -> DVQ token ids: a DVQ trained on `fit` (whole episodes held out), a random one, or a pretrained one fine-tuned."
     def __init__(self, cfg:DVQConfig|None=None,          # the DVQ
-                 train:DVQTrainConfig|None=None,         # how to train it on `fit`; None: a random DVQ (k-means codebook only)
+                 train:DVQTrainConfig|None=None,         # how to train (or fine-tune) it on `fit`; None: see `fine_tune`
                  seed:int=0,                             # seeds training or the random encoder
-                 dvq:DVQ|None=None):                     # an already fitted DVQ to wrap (then `cfg` is its config)
+                 dvq:DVQ|None=None,                      # an already fitted DVQ to wrap (then `cfg` is its config)
+                 fine_tune:bool=False):                  # `fit` continues from `dvq` (with `train`; without, `fit` keeps it)
+        if fine_tune and dvq is None: raise ValueError('fine_tune needs a fitted DVQ to start from (dvq=...)')
         self.cfg = dvq.cfg if dvq is not None else (cfg or DVQConfig())
-        self.train, self.seed, self.dvq = train, seed, dvq
+        self.train, self.seed, self.dvq, self.fine_tune = train, seed, dvq, fine_tune
         if dvq is not None: dvq.eval()
         probe = dvq or DVQ(self.cfg)
         self.vocab, self.n_tokens, self.layout = probe.vocab, probe.n_tokens, self.cfg.layout
@@ -70,14 +74,16 @@ class DVQTokenizer(Tokenizer):
 
     def fit(self, replay:ReplayBuffer,   # uint8 frames, at least two episodes for a trained DVQ
             folder:str|Path|None=None):  # the training run's folder (a trained DVQ)
-        "Train the DVQ (or fit the random DVQ's codebook) on the frames of `replay`."
+        "Train the DVQ (fine-tune it, or fit the random DVQ's codebook) on the frames of `replay`."
+        if self.fine_tune and self.train is None: return self
         if self.train is None: self.dvq = random_dvq(self.cfg, replay.frames(np.arange(len(replay))), seed=self.seed)
         else:
             if len(np.unique(replay.column('episode_ids'))) < 2:
                 raise ValueError('a trained DVQ holds out whole episodes, but the replay holds only one: '
                                  'collect more episodes first (more envs, or resets after N actions)')
             if folder is None: raise ValueError('fitting a trained DVQ needs a folder for its training run')
-            self.dvq = train_dvq(self.cfg, self.train.replace(seed=self.seed), replay, folder, resume=False, progress=False)
+            self.dvq = train_dvq(self.cfg, self.train.replace(seed=self.seed), replay, folder, resume=False, progress=False,
+                                 init=self.dvq if self.fine_tune else None)
         return self
 
     def _need(self):
@@ -95,28 +101,45 @@ class DVQTokenizer(Tokenizer):
 
     def codes(self) -> torch.Tensor|None: self._need(); return self.dvq.vq.codebook.detach().clone()
     def config(self) -> dict:
-        return {**super().config(), 'dvq': self.cfg.to_dict(), 'train': None if self.train is None else self.train.to_dict(), 'seed': self.seed}
+        return {**super().config(), 'dvq': self.cfg.to_dict(), 'train': None if self.train is None else self.train.to_dict(), 'seed': self.seed,
+                'fine_tune': self.fine_tune}
     def state_dict(self) -> dict: return {'dvq': None if self.dvq is None else self.dvq.state_dict()}
     def load_state_dict(self, s:dict):
         if s['dvq'] is None: self.dvq = None; return
         self.dvq = DVQ(self.cfg); self.dvq.load_state_dict(s['dvq']); self.dvq.eval()
 
 # %% ../nbs/04b_tokenizer.ipynb #74510e6c
-def default_dvq(env_cfg:EnvConfig # the Atari env's config
+def default_dvq(env_cfg:EnvConfig,    # the Atari env's config
+                profile:str='quick'   # 'quick': 3x3 patches, 64 codes; 'paper': see `PAPER_DVQ`
                ) -> DVQConfig:
-    "The agent's default tokenizer for `env_cfg`'s frames: 3x3 patch tokens, 64 codes."
-    return DVQConfig(strides=(4, 7), size=env_cfg.size, channels=1 if env_cfg.grayscale else 3)
+    "The agent's default DVQ for `env_cfg`'s frames, in a profile."
+    base = DVQConfig(strides=(4, 7)) if profile == 'quick' else DVQConfig(**PAPER_DVQ) if profile == 'paper' else None
+    if base is None: raise ValueError(f"profile must be 'quick' or 'paper', got {profile!r}")
+    return base.replace(size=env_cfg.size, channels=1 if env_cfg.grayscale else 3)
+
+def pretrain_config(profile:str='quick' # 'quick' or 'paper'
+                   ) -> DVQTrainConfig:
+    "How the default tokenizer is trained on its corpus: moving pixels weighted, rooms balanced."
+    return DVQTrainConfig.profile(profile, change_weight=30.0, balance='room', **(PAPER_PRETRAIN if profile == 'paper' else {}))
 
 def make_tokenizer(env_cfg:EnvConfig|RandomTransitionsConfig, # the env
                    dvq:DVQConfig|None=None,          # Atari: the DVQ (default `default_dvq(env_cfg)`)
-                   train:DVQTrainConfig|None=None,   # Atari: how to train it (default `DVQTrainConfig()`)
-                   kind:str='trained',               # Atari: 'trained' or 'random' (an untrained encoder)
-                   seed:int=0) -> Tokenizer:
+                   train:DVQTrainConfig|None=None,   # Atari: how to train it (default `DVQTrainConfig()`; 'pretrained': `pretrain_config()`)
+                   kind:str='pretrained',            # Atari: 'pretrained' (on a corpus, cached), 'trained' (on `fit`'s replay) or 'random'
+                   seed:int=0,                       # seeds training or the random encoder
+                   corpus_cfg:CorpusConfig|None=None,   # 'pretrained': its corpus (default `CorpusConfig()`)
+                   fine_tune:DVQTrainConfig|None=None,  # 'pretrained': fine-tune on `fit`'s replay with this (None: keep it fixed)
+                   cache:str|Path|None=None,         # 'pretrained': the cache folder (default `~/.cache/learnmax`)
+                   progress:bool=False) -> Tokenizer:
     "The tokenizer of an env: identity tokens for a random-transitions table, a DVQ for Atari."
     if isinstance(env_cfg, RandomTransitionsConfig):
         if env_cfg.obs != 'token': raise ValueError("random-transitions states are read as tokens: use obs='token'")
         return IdentityTokenizer(env_cfg.n_states, make_env(env_cfg).render_state)
-    if kind not in ('trained', 'random'): raise ValueError(f"the DVQ kind must be 'trained' or 'random', got {kind!r}")
+    if kind not in ('pretrained', 'trained', 'random'):
+        raise ValueError(f"the DVQ kind must be 'pretrained', 'trained' or 'random', got {kind!r}")
+    if kind == 'pretrained':
+        model = pretrained_dvq(env_cfg, dvq, train, corpus_cfg, seed, cache, progress)
+        return DVQTokenizer(train=fine_tune, seed=seed, dvq=model, fine_tune=True)
     return DVQTokenizer(dvq or default_dvq(env_cfg), None if kind == 'random' else (train or DVQTrainConfig()), seed)
 
 def world_model_config(tok:Tokenizer,             # what the model reads
@@ -131,3 +154,25 @@ def world_model_config(tok:Tokenizer,             # what the model reads
                 action_names=tuple(action_names), action_emb=emb, grid=tok.grid if tok.layout == 'patch' else None)
     if base.input == 'codes': over['code_dim'] = int(tok.codes().shape[1])
     return base.replace(**over).check()
+
+# %% ../nbs/04b_tokenizer.ipynb #34ac2313
+PAPER_DVQ = dict(strides=(3, 4), hidden=32, n_res=2, emb_dim=32, vocab=512)   # 7x7 patches of 12x12 pixels
+PAPER_PRETRAIN = dict(steps=6000, batch_size=32, lr=1e-3, warmup=200, restart_every=50, eval_every=500, eval_frames=1024,
+                      ckpt_every=500, init_frames=2048, kmeans_iters=20)
+PRETRAIN_VERSION = 1   # bump when training changes for the same configs
+
+def pretrained_dvq(env_cfg:EnvConfig|None=None,       # frame size and colour
+                   dvq:DVQConfig|None=None,           # the DVQ (default `default_dvq(env_cfg)`)
+                   train:DVQTrainConfig|None=None,    # its training (default `pretrain_config()`)
+                   corpus_cfg:CorpusConfig|None=None, # its frames (default `CorpusConfig()`)
+                   seed:int=0,                        # seeds the training
+                   cache:str|Path|None=None,          # the cache folder (default `~/.cache/learnmax`)
+                   progress:bool=False) -> DVQ:
+    "A DVQ trained on a corpus, from the cache when it was trained before (training resumes if it was killed)."
+    env_cfg = env_cfg or EnvConfig()
+    dvq, train = dvq or default_dvq(env_cfg), (train or pretrain_config()).replace(seed=seed)
+    buf = corpus(corpus_cfg, env_cfg, cache, progress)
+    key = config_hash(dvq.to_dict(), train.to_dict(), Path(buf.path).name, PRETRAIN_VERSION)
+    with cache_lock(Path(cache or default_cache())/'tokenizer'/key) as folder:
+        if not (folder/'dvq.pt').exists(): train_dvq(dvq, train, buf, folder, resume=True, progress=progress)
+        return load_dvq(folder/'dvq.pt')
