@@ -346,20 +346,26 @@ def predicted_vs_real(agent:Agent, # a trained agent (its model and tokenizer ex
                       k:int=3,     # paths shown
                       search:SearchConfig|None=None # default: the agent's search
                      ) -> list[dict]:
-    "For env 0 and the `k` most likely searched paths: actions, predicted, real and real-tokenized pictures (uint8 (d, H, W, C)), token accuracy per step."
+    "For env 0 and the `k` most likely searched paths: actions, pictures (uint8 (d, H, W, C)), token ids, accuracy per step."
     if agent.model is None: raise ValueError('the agent has no world model yet: run it past its warm-up first')
     p = plan(agent.model, *agent._history(0), search or agent.search, agent.counts, torch.Generator().manual_seed(0))
     env, tok = agent.env, agent.tok
+    start_tok = agent.cur[0].copy()               # env 0's current frame: the searches' root
+    start = np.array(agent.obs[0]) if np.ndim(agent.obs[0]) == 3 else tok.decode(start_tok[None])[0]
     snap, out = env.clone_state(), []
     for i in p.tree.most_likely(k):
         path, obs = p.tree.path(i), []
         for a in path['actions'].tolist(): obs.append(env.step(a)[0])
         env.restore_state(snap)
-        real_tok = tok.encode(np.stack(obs))
+        pred_tok, real_tok = path['tokens'].numpy(), tok.encode(np.stack(obs))
         real_decoded = tok.decode(real_tok)
-        out.append(dict(actions=path['actions'].tolist(), logp=path['logp'], predicted=tok.decode(path['tokens'].numpy()),
+        prev = np.concatenate([start_tok[None], real_tok[:-1]])   # the real frame before each step, tokenized
+        ch = real_tok != prev
+        out.append(dict(actions=path['actions'].tolist(), logp=path['logp'], predicted=tok.decode(pred_tok),
                         real=np.stack(obs) if np.ndim(obs[0]) == 3 else real_decoded, real_decoded=real_decoded,
-                        token_acc=(path['tokens'].numpy() == real_tok).mean(1).tolist()))
+                        token_acc=(pred_tok == real_tok).mean(1).tolist(),
+                        predicted_tokens=pred_tok, real_tokens=real_tok, start_tokens=start_tok, start=start,
+                        changed=ch.sum(1).tolist(), changed_hit=((pred_tok == real_tok) & ch).sum(1).tolist()))
     return out
 
 def plot_predicted_vs_real(paths:list[dict], # from `predicted_vs_real`
@@ -378,5 +384,5 @@ def plot_predicted_vs_real(paths:list[dict], # from `predicted_vs_real`
                 ax, img = axs[3 * i + r, j], p[key][j]
                 ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap='gray'); ax.set_xticks([]); ax.set_yticks([])
                 if j == 0: ax.set_ylabel(f'path {i + 1}\n{label}', fontsize=7)
-                if r == 0: ax.set_title(f"{name} ({p['token_acc'][j]:.0%})", fontsize=8)
+                if r == 0: ax.set_title(f"{name}: {p['changed_hit'][j]}/{p['changed'][j]} changed", fontsize=8)
     return fig
