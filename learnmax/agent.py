@@ -48,12 +48,13 @@ class AgentConfig(Config):
     batch_size: int = 16        # windows per step
     lr: float = 1e-2            # world-model learning rate (constant)
     dvq: str = 'pretrained'     # Atari tokenizer: 'pretrained' (on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
-    dvq_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay
+    dvq_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained', fine-tuning)
+    dvq_seed: int|None = 0      # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the agent's seed
     log_every: int = 4          # ticks between metric records
     ckpt_every: int = 16        # ticks between checkpoints (and at the end)
     seed: int = 0               # seeds the envs, the actions, the models, the data order and the search
     _paper = dict(n_envs=8, n_steps=25000, warmup=250, commit=2, train_every=8, gpt_steps=16, batch_size=32, lr=1e-3,
-                  dvq_at=(2500,), log_every=125, ckpt_every=1250)
+                  log_every=125, ckpt_every=1250)
 
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
@@ -132,7 +133,9 @@ class Agent:
         self.cfg = cfg = (cfg or AgentConfig()).check()
         self.env_cfg = env_cfg = env_cfg or EnvConfig()
         self.progress = progress
-        self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq, cfg.seed, corpus, dvq_fine_tune)
+        self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq,
+                                               cfg.seed if cfg.dvq != 'pretrained' or cfg.dvq_seed is None else cfg.dvq_seed,
+                                               corpus, dvq_fine_tune)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)

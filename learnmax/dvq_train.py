@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class DVQTrainConfig(Config):
     steps: int = 40               # optimiser steps in all
     batch_size: int = 16          # frames per step
     lr: float = 2e-3              # Adam learning rate
+    schedule: str = 'constant'    # 'constant', or 'cosine': the rate falls from `lr` to 0 over `steps`
     test_frac: float = 0.2        # fraction of episodes held out (when training from a replay buffer)
     log_every: int = 1            # steps between metric records
     eval_every: int = 10          # steps between held-out evaluations (and at the last step)
@@ -153,6 +155,7 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
              ) -> DVQ:
     "Train a DVQ on `data`, logging per-step metrics to `run_dir` and checkpointing atomically; returns it in eval mode."
     t0, device = time.monotonic(), device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    if tc.schedule not in ('constant', 'cosine'): raise ValueError(f"DVQTrainConfig.schedule must be 'constant' or 'cosine', got {tc.schedule!r}")
     read, n_train, test, test_prev, weights = _split_data(data, tc)
     if not len(test): raise ValueError('no held-out frames: give more episodes or a larger test_frac')
     run = RunDir(run_dir)
@@ -180,6 +183,8 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
         run.log(step=0, **held_out(0))
 
     def train_step(s, log):
+        if tc.schedule == 'cosine':
+            for g in opt.param_groups: g['lr'] = tc.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - 1) / max(1, tc.steps))))
         frames, prev = read(np.sort(sampler.next()))
         x = dvq.prepare(frames)
         if s == warmup + 1 and warmup: init_codebook(dvq, init_frames(), tc.kmeans_iters, tc.seed)

@@ -19,7 +19,7 @@ from .replay import ReplayBuffer
 
 # %% auto #0
 __all__ = ['PAPER_DVQ', 'PAPER_PRETRAIN', 'PRETRAIN_VERSION', 'Tokenizer', 'IdentityTokenizer', 'DVQTokenizer', 'default_dvq',
-           'pretrain_config', 'make_tokenizer', 'world_model_config', 'pretrained_dvq']
+           'pretrain_config', 'make_tokenizer', 'world_model_config', 'pretrained_folder', 'pretrained_dvq']
 
 # %% ../nbs/04b_tokenizer.ipynb #a654dad0
 class Tokenizer:
@@ -156,10 +156,24 @@ def world_model_config(tok:Tokenizer,             # what the model reads
     return base.replace(**over).check()
 
 # %% ../nbs/04b_tokenizer.ipynb #34ac2313
-PAPER_DVQ = dict(strides=(3, 4), hidden=32, n_res=2, emb_dim=32, vocab=512)   # 7x7 patches of 12x12 pixels
-PAPER_PRETRAIN = dict(steps=6000, batch_size=32, lr=1e-3, warmup=200, restart_every=50, eval_every=500, eval_frames=1024,
-                      ckpt_every=500, init_frames=2048, kmeans_iters=20)
+PAPER_DVQ = dict(strides=(2, 4), hidden=32, n_res=2, emb_dim=32, vocab=512)   # 11x11 patches of 8x8 pixels
+PAPER_PRETRAIN = dict(steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50, eval_every=500,
+                      eval_frames=1024, ckpt_every=500, init_frames=2048, kmeans_iters=20)
 PRETRAIN_VERSION = 1   # bump when training changes for the same configs
+
+def pretrained_folder(env_cfg:EnvConfig|None=None,       # frame size and colour
+                      dvq:DVQConfig|None=None,           # the DVQ (default `default_dvq(env_cfg)`)
+                      train:DVQTrainConfig|None=None,    # its training (default `pretrain_config()`)
+                      corpus_cfg:CorpusConfig|None=None, # its frames (default `CorpusConfig()`)
+                      seed:int=0,                        # seeds the training
+                      cache:str|Path|None=None,          # the cache folder (default `~/.cache/learnmax`)
+                      progress:bool=False) -> tuple[Path, DVQConfig, DVQTrainConfig, ReplayBuffer]:
+    "Where the DVQ of these configs is (or will be) trained: its run folder, the resolved configs and its corpus."
+    env_cfg = env_cfg or EnvConfig()
+    dvq, train = dvq or default_dvq(env_cfg), (train or pretrain_config()).replace(seed=seed)
+    buf = corpus(corpus_cfg, env_cfg, cache, progress)
+    key = config_hash(dvq.to_dict(), train.to_dict(), Path(buf.path).name, PRETRAIN_VERSION)
+    return Path(cache or default_cache())/'tokenizer'/key, dvq, train, buf
 
 def pretrained_dvq(env_cfg:EnvConfig|None=None,       # frame size and colour
                    dvq:DVQConfig|None=None,           # the DVQ (default `default_dvq(env_cfg)`)
@@ -169,10 +183,7 @@ def pretrained_dvq(env_cfg:EnvConfig|None=None,       # frame size and colour
                    cache:str|Path|None=None,          # the cache folder (default `~/.cache/learnmax`)
                    progress:bool=False) -> DVQ:
     "A DVQ trained on a corpus, from the cache when it was trained before (training resumes if it was killed)."
-    env_cfg = env_cfg or EnvConfig()
-    dvq, train = dvq or default_dvq(env_cfg), (train or pretrain_config()).replace(seed=seed)
-    buf = corpus(corpus_cfg, env_cfg, cache, progress)
-    key = config_hash(dvq.to_dict(), train.to_dict(), Path(buf.path).name, PRETRAIN_VERSION)
-    with cache_lock(Path(cache or default_cache())/'tokenizer'/key) as folder:
+    folder, dvq, train, buf = pretrained_folder(env_cfg, dvq, train, corpus_cfg, seed, cache, progress)
+    with cache_lock(folder):
         if not (folder/'dvq.pt').exists(): train_dvq(dvq, train, buf, folder, resume=True, progress=progress)
         return load_dvq(folder/'dvq.pt')
