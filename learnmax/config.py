@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import random
 import tempfile
@@ -221,6 +222,13 @@ def split_timings(metrics:dict # a figure's metrics, possibly nested
     return kept, timings
 
 # %% ../nbs/00_config.ipynb #1b3bb7d5
+def _finite(v):
+    "`v` (JSON-ready) with every NaN or infinite float replaced by None, since JSON has no such numbers."
+    if isinstance(v, float): return v if math.isfinite(v) else None
+    if isinstance(v, dict): return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)): return [_finite(x) for x in v]
+    return v
+
 def save_figure(fig,                  # a matplotlib figure
                 name:str,             # file stem, e.g. 'montezuma_random'
                 out_dir:str|Path,     # where figures go (the repository's figures/ by default in experiments)
@@ -236,5 +244,6 @@ def save_figure(fig,                  # a matplotlib figure
     metrics, timings = split_timings(metrics)
     rec = {'name': name, 'profile': params.get('profile'), 'seed': params.get('seed'), 'parameters': params,
            'metrics': metrics, 'timings': timings}
-    atomic_write(js, json.dumps(rec, indent=2, sort_keys=True, default=_jsonable) + '\n')
+    rec = _finite(json.loads(json.dumps(rec, default=_jsonable)))         # NaN (an interval of one seed) -> null
+    atomic_write(js, json.dumps(rec, indent=2, sort_keys=True, allow_nan=False) + '\n')
     return png, js
