@@ -32,6 +32,7 @@ DATA = (frames(64, 0), frames(16, 1))
 
 CHILD = textwrap.dedent('''
     import sys, time
+    import torch; torch.set_num_threads({threads})   # as in the parent: float sums agree bit for bit
     sys.path.insert(0, {tests!r})
     import learnmax.dvq_train as T
     from test_dvq import CFG, TC, DATA
@@ -56,7 +57,7 @@ def strip(path):
 def test_sigkill_then_resume_is_exact(tmp_path):
     "A run killed with SIGKILL mid-way and resumed ends with the same weights and metrics as one run straight through."
     straight = train_dvq(CFG, TC, DATA, tmp_path/'straight', progress=False)
-    script = tmp_path/'child.py'; script.write_text(CHILD.format(tests=str(Path(__file__).parent)))
+    script = tmp_path/'child.py'; script.write_text(CHILD.format(tests=str(Path(__file__).parent), threads=torch.get_num_threads()))
     run = tmp_path/'killed'
     p = subprocess.Popen([sys.executable, str(script), str(run)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

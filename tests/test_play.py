@@ -11,8 +11,12 @@ from learnmax.replay import ReplayBuffer, ReplayConfig
 from learnmax.search import SearchConfig
 from learnmax.tokenizer import DVQTokenizer, make_tokenizer, world_model_config
 
-torch.set_num_threads(1)
 N, A = 80, 6
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    "Tiny models: one thread is fastest (conftest restores the default afterwards)."
+    torch.set_num_threads(1)
 
 def frames_and_rows():
     "Two episodes whose rows interleave, as a vectorised collector writes them: even rows episode 0, odd rows episode 1."
