@@ -109,4 +109,5 @@ def test_repository_paper_builds(tmp_path):
     for name, e in found.items():
         if (ROOT/'figures'/'paper'/f'{name}.json').exists(): assert e['source'] == 'paper', name
         elif e['present']: assert e['provenance'].startswith('Smoke test'), name
-    assert not found['salience_events']['present'] and not found['hierarchy_levels']['present']   # not built
+    assert found['salience']['present'] and found['salience']['section'] == 'salience'      # a first detector, measured
+    assert not found['hierarchy_levels']['present']                                           # not built
