@@ -147,7 +147,7 @@ def corpus_events(buf:ReplayBuffer # a corpus
                  ) -> dict:
     "Boolean (n,) arrays per event kind: `life_lost`, `reward`, `inventory`, `room` (a change after the row)."
     col = buf.column
-    ep, same = col('episode_ids'), None
+    ep = col('episode_ids')
     same = np.r_[ep[1:] == ep[:-1], False]                   # the next row is of the same excursion
     nxt = lambda k: np.r_[col(k)[1:], col(k)[-1:]]
     return dict(life_lost=col('life_lost') > 0, reward=col('reward') > 0,
@@ -185,7 +185,8 @@ def corpus(cfg:CorpusConfig|None=None,     # the recorder (default `CorpusConfig
            cache:str|Path|None=None,       # folder of cached corpora (default `~/.cache/learnmax`)
            progress:bool=False) -> ReplayBuffer:
     "The corpus of `cfg` and `env_cfg`, recorded on first use and read from the cache afterwards."
-    cfg, env_cfg = cfg or CorpusConfig(), (env_cfg or EnvConfig()).replace(actions=tuple((cfg or CorpusConfig()).actions), max_actions=None)
+    cfg = cfg or CorpusConfig()
+    env_cfg = (env_cfg or EnvConfig()).replace(actions=tuple(cfg.actions), max_actions=None)   # as `record_corpus` plays it
     path = Path(cache or default_cache())/'corpus'/config_hash(cfg.to_dict(), env_cfg.to_dict(), CORPUS_VERSION)
     with cache_lock(path):
         if not (path/'corpus.json').exists():

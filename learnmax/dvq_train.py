@@ -139,7 +139,7 @@ def _split_data(data, tc:DVQTrainConfig):
     if tc.change_weight or tc.balance: raise ValueError('change_weight and balance need episodes: give a ReplayBuffer')
     train, test = data
     te = np.linspace(0, len(test) - 1, min(tc.eval_frames, len(test))).astype(int)
-    return (lambda rows: (np.asarray(train[np.sort(rows)]), None)), len(train), np.asarray(test[te]), None, None
+    return (lambda rows: (np.asarray(train[rows]), None)), len(train), np.asarray(test[te]), None, None   # rows come sorted
 
 # %% ../nbs/03b_dvq_train.ipynb #f780e233
 def train_dvq(cfg:DVQConfig,          # the tokenizer
