@@ -12,24 +12,22 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import papermill as pm
-from papermill.exceptions import PapermillExecutionError
 from tqdm import tqdm
 
 from .config import PROFILES, _type_ok, atomic_write, find_root
 
 # %% auto #0
-__all__ = ['REQUIRED', 'IGNORED', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits', 'Parameter',
-           'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'GitState', 'git_state', 'git_commit',
-           'fingerprint', 'seeds_of', 'stamp', 'Result', 'describe_error', 'run_job', 'paper_bound', 'check_clean',
-           'run_figures', 'main']
+__all__ = ['REQUIRED', 'IGNORED', 'ENGINES', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits',
+           'Parameter', 'code_cells', 'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'GitState',
+           'git_state', 'git_commit', 'fingerprint', 'seeds_of', 'stamp', 'host_info', 'Result', 'CellError',
+           'describe_error', 'execute_inprocess', 'run_job', 'paper_bound', 'check_clean', 'run_figures', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #f6d7ff4a
 REQUIRED = ('profile', 'seed', 'out_dir') # parameters every experiment notebook declares; the pipeline sets them
@@ -43,6 +41,7 @@ def write_experiment(path:str|Path, # the notebook to write
                      *cells:str      # sources of the code cells that follow it
                     ) -> Path:
     "Write a notebook at `path` with a tagged `parameters` cell followed by `cells`."
+    import nbformat
     nb = nbformat.v4.new_notebook()
     nb.metadata['kernelspec'] = {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}
     nb.cells = [nbformat.v4.new_code_cell(parameters, metadata={'tags': ['parameters']})]
@@ -101,20 +100,26 @@ class Parameter:
         try: return ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): return text
 
+def code_cells(path:str|Path # a notebook
+              ) -> list[tuple[list, str]]:
+    "`(tags, source)` of each code cell, read as plain JSON (no Jupyter package needed)."
+    nb = json.loads(Path(path).read_text(encoding='utf-8'))
+    join = lambda s: s if isinstance(s, str) else ''.join(s)
+    return [(c.get('metadata', {}).get('tags', []), join(c.get('source', ''))) for c in nb.get('cells', []) if c.get('cell_type') == 'code']
+
 def notebook_parameters(path:str|Path # an experiment notebook
                        ) -> dict[str, Parameter]:
     "Name -> `Parameter` for each assignment in the notebook's cell tagged `parameters` (empty when there is none)."
-    nb = nbformat.read(str(path), as_version=4)
-    cell = next((c for c in nb.cells if c.cell_type == 'code' and 'parameters' in c.metadata.get('tags', [])), None)
+    source = next((code for tags, code in code_cells(path) if 'parameters' in tags), '')
     out = {}
-    for node in ast.parse(cell.source if cell else '').body:
+    for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name, value, ann = node.targets[0].id, node.value, ''
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
             name, value, ann = node.target.id, node.value, ast.unparse(node.annotation)
         else: continue
         try: default = ast.literal_eval(value)
-        except (ValueError, SyntaxError, TypeError): default = Expression(ast.get_source_segment(cell.source, value) or ast.unparse(value))
+        except (ValueError, SyntaxError, TypeError): default = Expression(ast.get_source_segment(source, value) or ast.unparse(value))
         out[name] = Parameter(name, default, ann)
     return out
 
@@ -242,6 +247,12 @@ def stamp(path:str|Path,  # a metrics JSON a notebook wrote
     atomic_write(path, json.dumps(rec, indent=2, sort_keys=True) + '\n')
     return True
 
+def host_info() -> dict:
+    "The machine a result was made on: CPU cores, the GPU torch sees (None without one), Python and torch versions."
+    import platform, torch
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return dict(cpus=os.cpu_count(), gpu=gpu, python=platform.python_version(), torch=torch.__version__)
+
 # %% ../nbs/11_pipeline.ipynb #f1a688d5
 @dataclasses.dataclass
 class Result:
@@ -253,33 +264,71 @@ class Result:
     written: list                  # the metrics JSON files it wrote
     error: str = ''                # for a failure: the cell that raised and the error
 
-def describe_error(e:Exception # what papermill raised
+class CellError(Exception):
+    "A code cell of a notebook run in-process raised: its number (as papermill counts, the injected cell included) and source."
+    def __init__(self, exec_count:int, source:str, error:BaseException):
+        super().__init__(f'{type(error).__name__}: {error}')
+        self.exec_count, self.source, self.ename, self.evalue = exec_count, source, type(error).__name__, str(error)
+
+def describe_error(e:Exception # what papermill (or `execute_inprocess`) raised
                   ) -> str:
     "One line naming the cell that raised and the error."
-    if not isinstance(e, PapermillExecutionError): return f'{type(e).__name__}: {e}'
+    if not hasattr(e, 'exec_count') or not hasattr(e, 'ename'): return f'{type(e).__name__}: {e}'
     first = next((l.strip() for l in (e.source or '').splitlines() if l.strip()), '')
     return f"cell In[{e.exec_count}] (`{first[:60]}`) raised {e.ename}: {e.evalue}"
+
+ENGINES = ('papermill', 'inprocess') # how a notebook is executed
+
+def execute_inprocess(path:str|Path,     # the notebook
+                      executed:str|Path, # where the code that ran goes, cell by cell with its time (a .py file)
+                      parameters:dict,   # injected after the cell tagged `parameters`, as papermill does
+                      cwd:str|Path       # the folder the cells run in
+                     ) -> None:
+    "Run the notebook's code cells in this interpreter, with no Jupyter kernel; raises `CellError` for a failing cell."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    cells = code_cells(path)
+    at = next((i for i, (tags, _) in enumerate(cells) if 'parameters' in tags), None)
+    if at is None: raise PipelineError(f'{path} has no cell tagged `parameters`')
+    cells.insert(at + 1, (['injected-parameters'], '\n'.join(f'{k} = {v!r}' for k, v in parameters.items())))
+    ns, done, here = {'__name__': '__main__'}, [], os.getcwd()
+    os.chdir(cwd)
+    try:
+        for n, (tags, code) in enumerate(cells, 1):
+            t0 = time.perf_counter()
+            try: exec(compile(code, f'<{Path(path).name} cell {n}>', 'exec'), ns)
+            except Exception as e: raise CellError(n, code, e) from e
+            finally: done.append(f'# %% In[{n}] {" ".join(tags)} ({time.perf_counter() - t0:.1f} s)\n{code}\n\n')
+    finally:
+        os.chdir(here); plt.close('all')
+        atomic_write(executed, ''.join(done))
 
 def run_job(job:Job,                  # what to run
             run_dir:str|Path,         # where the executed notebook goes
             git:GitState|None=None,   # the commit and tree state to record (default: unknown)
-            kernel:str='python3',     # the Jupyter kernel
-            root:str|Path|None=None   # paths in the JSON are recorded relative to this folder
+            kernel:str='python3',     # the Jupyter kernel (engine 'papermill')
+            root:str|Path|None=None,  # paths in the JSON are recorded relative to this folder
+            engine:str='papermill'    # one of `ENGINES`: 'inprocess' runs the cells in this interpreter, no kernel needed
            ) -> Result:
-    "Execute `job` with papermill, then stamp the JSON files it wrote; failures come back in `Result.error`."
+    "Execute `job`, then stamp the JSON files it wrote; failures come back in `Result.error`."
+    if engine not in ENGINES: raise PipelineError(f'unknown engine {engine!r}: one of {", ".join(ENGINES)}')
     out_dir = Path(job.parameters['out_dir']); out_dir.mkdir(parents=True, exist_ok=True)
-    executed = Path(run_dir)/f'{job.name}.ipynb'; executed.parent.mkdir(parents=True, exist_ok=True)
+    executed = Path(run_dir)/f"{job.name}.{'ipynb' if engine == 'papermill' else 'py'}"; executed.parent.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
     before, error, t0 = fingerprint(out_dir), '', time.perf_counter()
     try:
-        pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
-                            cwd=str(job.path.parent), progress_bar=False, log_output=False)
+        if engine == 'inprocess': execute_inprocess(job.path, executed, job.parameters, job.path.parent)
+        else:
+            import papermill as pm
+            pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
+                                cwd=str(job.path.parent), progress_bar=False, log_output=False)
     except Exception as e: error = describe_error(e)
     duration = round(time.perf_counter() - t0, 2)
     rel = lambda p: str(Path(p).resolve().relative_to(Path(root).resolve())) if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p)
     written = [p for p, f in fingerprint(out_dir).items() if before.get(p) != f]
     written = [p for p in written if stamp(p, job.parameters, **(git or GitState()).provenance(), duration_s=duration,
-                                           started_at=started, notebook=rel(job.path), executed=rel(executed))]
+                                           started_at=started, notebook=rel(job.path), executed=rel(executed),
+                                           engine=engine, host=host_info())]
     return Result(job.name, not error, duration, executed, written, error)
 
 # %% ../nbs/11_pipeline.ipynb #a9130590
@@ -315,12 +364,14 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
                 progress:bool=True,          # show a progress bar over notebooks
                 log=print,                   # where messages go
                 allow_dirty:bool=False,      # make a paper result from a dirty tree (stamped dirty)
-                root:str|Path|None=None      # the checkout: its commit is recorded (default: found from the current folder)
+                root:str|Path|None=None,     # the checkout: its commit is recorded (default: found from the current folder)
+                engine:str='papermill'       # one of `ENGINES` (see `run_job`)
                ) -> list[Result]:
     "Run the experiment notebooks; a failure does not stop the others. Raises `PipelineError` before running on a bad request."
     root = Path(root or find_root())
     nbs_dir = Path(nbs_dir or root/'nbs'/'experiments')
     out_dir = Path(out_dir or root/'figures')
+    if engine not in ENGINES: raise PipelineError(f'unknown engine {engine!r}: one of {", ".join(ENGINES)}')
     jobs = plan_jobs(nbs_dir, only, overrides, profile, seed, out_dir)
     if not jobs:
         log(f'nothing to run: no experiment notebooks in {nbs_dir}'); return []
@@ -335,7 +386,7 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
     bar = tqdm(jobs, desc='figures', unit='nb', disable=not progress, file=sys.stderr)
     for job in bar:
         bar.set_postfix_str(job.name)
-        r = run_job(job, run_dir, git, kernel, root)
+        r = run_job(job, run_dir, git, kernel, root, engine)
         results.append(r)
         (bar.write if progress else log)(f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.duration_s:.1f} s)" + (f': {r.error}' if r.error else ''))
     summary = [dict(name=r.name, ok=r.ok, duration_s=r.duration_s, error=r.error, written=[str(p) for p in r.written]) for r in results]
@@ -358,6 +409,8 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument('--out', help='folder for figures and metrics (default: figures)')
     f.add_argument('--runs', help='folder for executed notebooks (default: runs/figures)')
     f.add_argument('--kernel', default='python3', help='Jupyter kernel')
+    f.add_argument('--engine', choices=ENGINES, default='papermill',
+                   help='papermill (a Jupyter kernel) or inprocess (the cells run in this interpreter; no Jupyter needed)')
     f.add_argument('--allow-dirty', action='store_true',
                    help='make a paper result (--profile paper, or --out under figures/paper) from a tree with '
                         'uncommitted changes; it is stamped dirty')
@@ -390,7 +443,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
             if not jobs: print('nothing to run: no experiment notebooks')
             return 0
         results = run_figures(a.nbs, a.only, overrides, a.profile, a.seed, a.out, a.runs, a.kernel, not a.no_progress,
-                              allow_dirty=a.allow_dirty)
+                              allow_dirty=a.allow_dirty, engine=a.engine)
     except PipelineError as e:
         print(f'learnmax {a.command}: {e}', file=sys.stderr); return 2
     return 1 if any(not r.ok for r in results) else 0

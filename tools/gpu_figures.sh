@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Paper-profile experiment notebooks on a GPU machine that has Python and torch but no network and no Jupyter.
+#
+#   bash tools/gpu_figures.sh SECONDS NAME [KEY=VALUE ...]
+#
+# What travels with the working tree (prepare it with `bash tools/gpu_prepare.sh`):
+#   .whl/      wheels of the packages the machine lacks (ale-py, gymnasium, fastcore), for its Python
+#   .devcache/ the cached tokenizers (~/.cache/learnmax/tokenizer), so the corpus is recorded there but the
+#              tokenizer is not retrained
+#   .devgit/   a shallow clone's git folder, so the result is stamped with the commit and checked clean
+# SECONDS is the training budget of the whole notebook: a probe times one optimizer step of the paper-size world model
+# on the data's shape, and every world model of the notebook gets the same number of steps, chosen to fit.
+# Results (figure, JSON, the code that ran, a log) go to $OUT.
+set -euo pipefail
+budget=$1; name=$2; shift 2
+out=${OUT:-/tmp/gpu_figures}; mkdir -p "$out"
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
+export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1
+[ -e .git ] || cp -r .devgit .git
+printf '/.whl/\n/.devgit/\n/.devcache/\n' >> .git/info/exclude
+mkdir -p ~/.cache/learnmax && cp -r .devcache/. ~/.cache/learnmax/
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+echo "commit $(git rev-parse HEAD); uncommitted: $(git status --porcelain -- . ':(exclude)figures' ':(exclude)paper' ':(exclude)runs' | wc -l)"
+steps=$(python3 tools/gpu_steps.py "$budget" "$@")
+echo "world-model steps per run: $steps"
+python3 -m learnmax.pipeline figures --engine inprocess --profile paper --only "$name" --out "$out" --runs "$out/runs" \
+  --no-progress $(for kv in "$@"; do printf -- '-p %s ' "$kv"; done) -p n_steps="$steps" -p warmup=$((steps / 10))
