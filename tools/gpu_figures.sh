@@ -21,7 +21,7 @@ printf '/.whl/\n/.devgit/\n/.devcache/\n' >> .git/info/exclude
 mkdir -p ~/.cache/learnmax && cp -r .devcache/. ~/.cache/learnmax/
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 echo "commit $(git rev-parse HEAD); uncommitted: $(git status --porcelain -- . ':(exclude)figures' ':(exclude)paper' ':(exclude)runs' | wc -l)"
-steps=$(python3 tools/gpu_steps.py "$budget" "$@")
+steps=${STEPS:-$(python3 tools/gpu_steps.py "$budget" "$@")}   # STEPS: skip the probe (a dry run on a CPU)
 echo "world-model steps per run: $steps"
 python3 -m learnmax.pipeline figures --engine inprocess --profile paper --only "$name" --out "$out" --runs "$out/runs" \
   --no-progress $(for kv in "$@"; do printf -- '-p %s ' "$kv"; done) -p n_steps="$steps" -p warmup=$((steps / 10))
