@@ -1,7 +1,8 @@
 """Speed of the world model: training tokens/s against a plain minimal GPT of the same size, and rollout frames/s
 with and without the KV cache.
 
-    python bench/gpt.py [--seconds 5] [--layout patch] [--n-patches 121] [--window 3] [--n-layer 4] [--n-embd 256]
+    python bench/gpt.py [--seconds 5] [--layout patch] [--n-tokens 121] [--window 3] [--n-layer 4] [--n-embd 256]
+                        [--device cuda --amp] [--profile 10]
 
 (a) Training: forward + backward + AdamW step on random token windows, for `learnmax.gpt.GPT` (layout embeddings,
     typed softmaxes, `F.scaled_dot_product_attention`) and for `MinimalGPT` below: the textbook model of the same width,
@@ -10,9 +11,12 @@ with and without the KV cache.
 (b) Rollout: from `--histories` one-frame histories, predict the next frame under each of 6 candidate actions, then
     keep predicting along every branch until the window is full (what the planner does), with `predict_next`
     using the KV cache and recomputing the whole sequence at each token (`use_cache=False`).
+(c) With `--profile N`: N training steps of the learnmax GPT under `torch.profiler`, and the operations that took the
+    most time (on the GPU with `--device cuda`), to see where a training step goes.
 """
 import argparse
 import math
+import contextlib
 import time
 
 import torch
@@ -69,48 +73,66 @@ def main():
     p.add_argument('--seconds', type=float, default=10.0, help='time per measurement (in 5 alternating rounds)')
     p.add_argument('--layout', default='patch', choices=['patch', 'frame'])
     p.add_argument('--heads', default='separate', choices=['separate', 'joint'])
-    p.add_argument('--n-patches', type=int, default=121); p.add_argument('--window', type=int, default=3)
-    p.add_argument('--n-state', type=int, default=512); p.add_argument('--n-layer', type=int, default=4)
+    p.add_argument('--n-tokens', type=int, default=121, help='patch tokens per frame'); p.add_argument('--window', type=int, default=3)
+    p.add_argument('--vocab', type=int, default=512); p.add_argument('--n-layer', type=int, default=4)
     p.add_argument('--n-head', type=int, default=8); p.add_argument('--n-embd', type=int, default=256)
     p.add_argument('--batch', type=int, default=8, help='training windows per step')
     p.add_argument('--histories', type=int, default=4, help='rollout: histories, each branched over 6 actions')
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
+    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
+    p.add_argument('--amp', action='store_true', help='bf16 autocast on CUDA, as `train_gpt` trains')
+    p.add_argument('--profile', type=int, default=0, metavar='N', help='profile N training steps of the learnmax GPT')
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     n_tokens = a.n_tokens if a.layout == 'patch' else 1
     cfg = GPTConfig(layout=a.layout, heads=a.heads, n_tokens=n_tokens, vocab=a.vocab, window=a.window,
                     n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd)
-    model = GPT(cfg)
-    ref = MinimalGPT(cfg.vocab + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer)
+    dev = torch.device(a.device)
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    amp = lambda: torch.autocast('cuda', dtype=torch.bfloat16) if a.amp and dev.type == 'cuda' else contextlib.nullcontext()
+    model = GPT(cfg).to(dev)
+    ref = MinimalGPT(cfg.vocab + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer).to(dev)
     print(f'{cfg.layout} layout, {n_tokens} tokens/frame, window {cfg.window} frames = {cfg.block_size} positions; '
-          f'{a.n_layer} layers x {a.n_embd} wide; {torch.get_num_threads()} threads; '
+          f'{a.n_layer} layers x {a.n_embd} wide; {torch.get_num_threads()} threads on {dev}{" (bf16 autocast)" if a.amp else ""}; '
           f'learnmax GPT {model.n_params()/1e6:.2f}M parameters, minimal GPT {sum(q.numel() for q in ref.parameters())/1e6:.2f}M')
 
     # (a) training tokens/s
-    states = torch.randint(cfg.vocab, (a.batch, cfg.window, n_tokens))
-    actions = torch.randint(cfg.n_actions, (a.batch, cfg.window))
-    seq = torch.randint(cfg.vocab, (a.batch, cfg.block_size + 1))
+    states = torch.randint(cfg.vocab, (a.batch, cfg.window, n_tokens), device=dev)
+    actions = torch.randint(cfg.n_actions, (a.batch, cfg.window), device=dev)
+    seq = torch.randint(cfg.vocab, (a.batch, cfg.block_size + 1), device=dev)
     def trainer(m, loss):
         opt = torch.optim.AdamW(m.parameters(), lr=1e-4)
         def step():
-            opt.zero_grad(set_to_none=True); loss().backward(); opt.step()
+            opt.zero_grad(set_to_none=True)
+            with amp(): l = loss()
+            l.backward(); opt.step(); sync()
             return a.batch * cfg.block_size
         return step
     ours, plain = timed([trainer(model, lambda: model.loss(states, actions).loss), trainer(ref, lambda: ref.loss(seq))], a.seconds)
     print(f'training: learnmax GPT {ours:,.0f} tokens/s, minimal GPT {plain:,.0f} tokens/s: ratio {ours / plain:.2f}')
 
+    if a.profile:   # (c) where a training step goes
+        from torch.profiler import ProfilerActivity, profile
+        step = trainer(model, lambda: model.loss(states, actions).loss); step()
+        acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if dev.type == 'cuda' else [])
+        with profile(activities=acts) as prof:
+            for _ in range(a.profile): step()
+        key = 'self_cuda_time_total' if dev.type == 'cuda' else 'self_cpu_time_total'
+        print(prof.key_averages().table(sort_by=key, row_limit=20))
+
     # (b) rollout frames/s
     model.eval()
-    hist = torch.randint(cfg.vocab, (a.histories, 1, n_tokens))
-    cand = torch.arange(6).expand(a.histories, 6)
+    hist = torch.randint(cfg.vocab, (a.histories, 1, n_tokens), device=dev)
+    cand = torch.arange(6, device=dev).expand(a.histories, 6)
     def rollout(use_cache):
         def step():
             pr = model.predict_next(model.prefill(hist, None, use_cache=use_cache), cand, use_cache=use_cache)
             n = pr.tokens.shape[0] * pr.tokens.shape[1]
             for _ in range(cfg.window - 2):
-                pr = model.predict_next(pr.cache, torch.zeros(pr.cache.batch, 1, dtype=torch.long), use_cache=use_cache)
+                pr = model.predict_next(pr.cache, torch.zeros(pr.cache.batch, 1, dtype=torch.long, device=dev), use_cache=use_cache)
                 n += pr.tokens.shape[0]
+            sync()
             return n
         return step
     with_cache, without = timed([rollout(True), rollout(False)], a.seconds)
