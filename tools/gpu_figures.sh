@@ -16,7 +16,8 @@ budget=$1; name=$2; shift 2
 out=${OUT:-/tmp/gpu_figures}; mkdir -p "$out"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1
-[ -e .git ] || cp -r .devgit .git
+# the copy of the tree may carry a .git of another commit (or none): the shallow clone of HEAD stands for it
+if [ -d .devgit ]; then rm -rf .git; cp -r .devgit .git; fi
 printf '/.whl/\n/.devgit/\n/.devcache/\n' >> .git/info/exclude
 mkdir -p ~/.cache/learnmax && cp -r .devcache/. ~/.cache/learnmax/
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
