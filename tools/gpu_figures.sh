@@ -10,7 +10,7 @@
 #   .devgit/   a shallow clone's git folder, so the result is stamped with the commit and checked clean
 # SECONDS is the training budget of the whole notebook: a probe times one optimizer step of the paper-size world model
 # on the data's shape, and every world model of the notebook gets the same number of steps, chosen to fit.
-# Results (figure, JSON, the code that ran, a log) go to $OUT.
+# ARMS: the models the notebook trains per seed (3 in gpt_montezuma). Results (figure, JSON, the code that ran) go to $OUT.
 set -euo pipefail
 budget=$1; name=$2; shift 2
 out=${OUT:-/tmp/gpu_figures}; mkdir -p "$out"
@@ -22,7 +22,7 @@ printf '/.whl/\n/.devgit/\n/.devcache/\n' >> .git/info/exclude
 mkdir -p ~/.cache/learnmax && cp -r .devcache/. ~/.cache/learnmax/
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 echo "commit $(git rev-parse HEAD); uncommitted: $(git status --porcelain -- . ':(exclude)figures' ':(exclude)paper' ':(exclude)runs' | wc -l)"
-steps=${STEPS:-$(python3 tools/gpu_steps.py "$budget" "$@")}   # STEPS: skip the probe (a dry run on a CPU)
+steps=${STEPS:-$(python3 tools/gpu_steps.py "$budget" --arms "${ARMS:-3}" "$@")}   # STEPS: skip the probe (a dry run on a CPU)
 echo "world-model steps per run: $steps"
 python3 -m learnmax.pipeline figures --engine inprocess --profile paper --only "$name" --out "$out" --runs "$out/runs" \
   --no-progress $(for kv in "$@"; do printf -- '-p %s ' "$kv"; done) -p n_steps="$steps" -p warmup=$((steps / 10))

@@ -1,10 +1,11 @@
 """How many optimizer steps of the paper-size world model fit a training budget on this machine; prints one integer.
 
-    python tools/gpu_steps.py SECONDS [seeds=[0,1,2]] [arms=3] [KEY=VALUE ...]
+    python tools/gpu_steps.py SECONDS [--arms 3] [seeds=[0,1,2]] [KEY=VALUE ...]
 
 Times `train_step` (bf16 autocast on CUDA, as `train_gpt` runs it) on random windows of the shape the paper profile
 trains on: the agent tokenizer's patch tokens (`default_dvq`), all 18 actions, the `GPTConfig` and `TrainConfig`
-paper profiles. SECONDS is shared by every run of the notebook (arms x seeds); the steps are rounded down to a
+paper profiles. SECONDS is shared by every run of the notebook (`--arms`, the models it trains per seed, 3 in
+`gpt_montezuma`, times its seeds); the steps are rounded down to a
 multiple of 50 and capped at the `TrainConfig` paper profile's. Other KEY=VALUE pairs (the notebook's overrides) are
 ignored here. Used by `tools/gpu_figures.sh`.
 """
@@ -24,9 +25,10 @@ from learnmax.train import TrainConfig, make_optimizer, train_step
 
 def main(argv):
     if not argv: sys.exit(__doc__)
-    budget = float(argv[0])
-    over = dict(a.split('=', 1) for a in argv[1:])
-    runs = len(ast.literal_eval(over.get('seeds', '[0, 1, 2, 3, 4]'))) * int(over.get('arms', 3))
+    budget, arms, rest = float(argv[0]), 3, list(argv[1:])
+    if rest[:1] == ['--arms']: arms, rest = int(rest[1]), rest[2:]
+    over = dict(a.split('=', 1) for a in rest)
+    runs = len(ast.literal_eval(over.get('seeds', '[0, 1, 2, 3, 4]'))) * arms
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     tc = TrainConfig.profile('paper')
     tok = DVQTokenizer(dvq=DVQ(default_dvq(EnvConfig.profile('paper'), 'paper')))
