@@ -31,7 +31,7 @@ from learnmax.gpt import GPTConfig
 from learnmax.search import SearchConfig
 
 
-def speed(n_envs, commit, decode, ticks, a):
+def speed(n_envs, commit, decode, jacobi, ticks, a):
     "Env steps/s over `ticks` ticks after the warm-up, and the fractions of that time spent planning and training."
     base = AgentConfig()                                       # the default schedule: a round every this many env steps
     per_round = base.train_every * base.n_envs
@@ -40,7 +40,7 @@ def speed(n_envs, commit, decode, ticks, a):
                       train_every=per_round // n_envs, gpt_steps=base.gpt_steps, batch_size=base.batch_size,
                       log_every=ticks, ckpt_every=a.warmup + ticks, seed=0)
     agent = Agent(EnvConfig(), cfg, tempfile.mkdtemp(prefix='bench_agent_'), gpt=GPTConfig(decode=decode),
-                  search=SearchConfig(), dvq=DVQConfig(strides=(4, 4)), progress=False)
+                  search=SearchConfig(jacobi=jacobi), dvq=DVQConfig(strides=(4, 4)), progress=False)
     assert agent.tok.n_tokens == 36, agent.tok.n_tokens
     agent.run(stop_at=a.warmup)                                # warm-up and tokenizer fit: not timed
     t0 = time.perf_counter()
@@ -65,13 +65,13 @@ def main():
     print(f"Montezuma's Revenge, 36 tokens/frame, 2x32 world model, beam 4, depth 2; {a.threads} thread(s); "
           f"default schedule: {AgentConfig().gpt_steps} AdamW steps of {AgentConfig().batch_size} windows every "
           f"{AgentConfig().train_every * AgentConfig().n_envs} env steps (AgentConfig's quick profile)")
-    arms = [('old: 1 env, plan every step, token by token', 1, 1, 'sequential', a.old_steps)]
+    arms = [('old: 1 env, plan every step, token by token', 1, 1, 'sequential', False, a.old_steps)]
     for d in (('sequential', 'parallel') if a.decode == 'both' else (a.decode,)):
-        arms.append((f'new: {a.n_envs} envs, commit {a.commit}, {d}', a.n_envs, a.commit, d, a.ticks))
+        arms.append((f'new: {a.n_envs} envs, commit {a.commit}, {d}', a.n_envs, a.commit, d, True, a.ticks))
     res = {}
     for r in range(a.repeats):
-        for name, n, c, d, t in arms:
-            res.setdefault(name, []).append(speed(n, c, d, t, a))
+        for name, n, c, d, j, t in arms:
+            res.setdefault(name, []).append(speed(n, c, d, j, t, a))
     old = statistics.median(x[0] for x in res[arms[0][0]])
     for name, runs in res.items():
         sps = statistics.median(x[0] for x in runs)

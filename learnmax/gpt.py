@@ -12,7 +12,6 @@ from typing import NamedTuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from einops import rearrange
 from fastcore.basics import patch
 
 from .config import Config
@@ -20,8 +19,8 @@ from .envs import REDUCED_ACTIONS, action_primitives
 
 # %% auto #0
 __all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'DECODES', 'STATE', 'ACTION', 'SEP', 'GPTConfig', 'interleave',
-           'deinterleave', 'slot_types', 'frame_pairs', 'ActionEmbedding', 'KVCache', 'Attention', 'Block', 'GPT',
-           'LossOut', 'Prediction']
+           'deinterleave', 'slot_types', 'frame_mask', 'frame_pairs', 'ActionEmbedding', 'KVCache', 'Attention',
+           'Block', 'GPT', 'LossOut', 'Prediction']
 
 # %% ../nbs/04_gpt.ipynb #9b48a461
 LAYOUTS, HEADS, ACTION_EMBS, INPUTS = ('frame', 'patch'), ('joint', 'separate'), ('compositional', 'plain'), ('learned', 'codes')
@@ -35,7 +34,7 @@ class GPTConfig(Config):
     action_emb: str = 'compositional'  # 'compositional': sum of LEFT/RIGHT/UP/DOWN/FIRE embeddings (NOOP = 0); 'plain'
     input: str = 'learned'             # 'learned': embedding of the token id; 'codes': projection of the DVQ's code vector
     pos2d: bool = False                # layout 'patch': row + column patch position embeddings instead of 1-D slots
-    decode: str = 'sequential'         # layout 'patch': 'sequential' (the next frame token by token) or 'parallel' (all its tokens in one pass)
+    decode: str = 'sequential'         # layout 'patch': 'sequential' (the next frame token by token) or 'parallel' (all its tokens in one pass, frame-block attention)
     vocab: int = 64                  # state-token vocabulary (the DVQ's, or a reduced one)
     n_actions: int = 6                 # number of actions
     action_names: tuple = REDUCED_ACTIONS  # the actions' names, for compositional embeddings
@@ -56,8 +55,8 @@ class GPTConfig(Config):
     @property
     def sep_id(self) -> int: return self.vocab + self.n_actions
     @property
-    def n_out(self) -> int:   # outputs of the token head ('parallel': actions only, states come from the frame readout)
-        return self.n_actions * self.vocab if self.joint else self.n_actions if self.parallel else self.vocab + self.n_actions
+    def n_out(self) -> int:   # outputs of the token head ('parallel' predicts states only)
+        return self.n_actions * self.vocab if self.joint else self.vocab if self.parallel else self.vocab + self.n_actions
     @property
     def joint(self) -> bool: return self.layout == 'frame' and self.heads == 'joint'
     @property
@@ -114,6 +113,15 @@ def slot_types(L:int,         # sequence length
     "Type of each position of a patch sequence: `STATE`, `ACTION` or `SEP`."
     slot = torch.arange(L) % (n_tokens + 2)
     return torch.where(slot < n_tokens, STATE, torch.where(slot == n_tokens, ACTION, SEP))
+
+def frame_mask(start:int,    # absolute position of the first query
+               L:int,        # number of queries
+               n_tokens:int, # state tokens per frame
+               device=None
+              ) -> torch.Tensor:
+    "(L, start+L) keys seen under decode 'parallel': every position of its own frame and of the frames before it."
+    P = n_tokens + 2
+    return torch.arange(start + L, device=device)[None] // P <= torch.arange(start, start + L, device=device)[:, None] // P
 
 # %% ../nbs/04_gpt.ipynb #705a9f09
 def frame_pairs(states:torch.Tensor,  # (B, T) or (B, T, 1) state ids
@@ -195,16 +203,19 @@ class Attention(nn.Module):
         self.qkv = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=False)
         self.proj = nn.Linear(cfg.n_embd, cfg.n_embd, bias=False)
 
-    def forward(self, x, kv=None): # kv: (keys, values, start) of this layer in a `KVCache`
-        q, k, v = rearrange(self.qkv(x), 'b l (three h d) -> three b h l d', three=3, h=self.n_head)
+    def forward(self, x,
+                kv=None,    # (keys, values, start) of this layer in a `KVCache`
+                mask=None): # (L, start + L) which keys each position sees (default: causal)
+        B, L, E = x.shape
+        q, k, v = self.qkv(x).view(B, L, 3, self.n_head, E // self.n_head).permute(2, 0, 3, 1, 4)
         p = self.dropout if self.training else 0.0
-        if kv is None: y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=p)
-        else:
-            K, V, start = kv; L = x.shape[1]
+        if kv is not None:
+            K, V, start = kv
             K[:, :, start:start + L], V[:, :, start:start + L] = k, v
-            mask = None if L == 1 else torch.ones(L, start + L, dtype=torch.bool, device=x.device).tril(start)
-            y = F.scaled_dot_product_attention(q, K[:, :, :start + L], V[:, :, :start + L], attn_mask=mask, dropout_p=p)
-        return self.proj(rearrange(y, 'b h l d -> b l (h d)'))
+            k, v = K[:, :, :start + L], V[:, :, :start + L]
+            if mask is None and L > 1: mask = torch.ones(L, start + L, dtype=torch.bool, device=x.device).tril(start)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=kv is None and mask is None, dropout_p=p)
+        return self.proj(y.transpose(1, 2).reshape(B, L, E))
 
 class Block(nn.Module):
     def __init__(self, cfg:GPTConfig):
@@ -213,8 +224,8 @@ class Block(nn.Module):
         self.attn = Attention(cfg)
         self.mlp = nn.Sequential(nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(), nn.Linear(4 * cfg.n_embd, cfg.n_embd))
         self.drop = nn.Dropout(cfg.dropout)
-    def forward(self, x, kv=None):
-        x = x + self.drop(self.attn(self.ln1(x), kv))
+    def forward(self, x, kv=None, mask=None):
+        x = x + self.drop(self.attn(self.ln1(x), kv, mask))
         return x + self.drop(self.mlp(self.ln2(x)))
 
 # %% ../nbs/04_gpt.ipynb #e4b03af1
@@ -244,10 +255,6 @@ class GPT(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
         self.ln_f = nn.LayerNorm(E)
         self.head = nn.Linear(E, cfg.n_out, bias=False)
-        if cfg.parallel:   # the frame readout of parallel decoding (`GPT.frame_logits`, below)
-            self.query_emb = nn.Parameter(torch.zeros(cfg.n_tokens, E))
-            self.frame_mlp = nn.Sequential(nn.LayerNorm(E), nn.Linear(E, 4 * E), nn.GELU(), nn.Linear(4 * E, E))
-            self.frame_ln, self.frame_head = nn.LayerNorm(E), nn.Linear(E, cfg.vocab, bias=False)
         self.apply(self._init)
         for n, p in self.named_parameters():
             if n.endswith('proj.weight') or n.endswith('mlp.2.weight'): nn.init.normal_(p, 0, 0.02 / math.sqrt(2 * cfg.n_layer))
@@ -264,12 +271,17 @@ class GPT(nn.Module):
         "Input vectors of state ids (any shape) -> (..., n_embd)."
         return self.state_emb(s) if self.cfg.input == 'learned' else self.code_proj(self.codes[s])
 
+    def input_table(self) -> torch.Tensor:
+        "(vocab + n_actions + 1, n_embd): the input vector of every token id of the patch layout (states, actions, separator)."
+        states = self.state_emb.weight if self.cfg.input == 'learned' else self.code_proj(self.codes)
+        return torch.cat([states, self.action_emb.table(), self.sep_emb[None]])
+
     def _slot_vectors(self, slot):
         c = self.cfg
-        if not c.pos2d: return self.slot_emb[slot]
+        if not c.pos2d: return F.embedding(slot, self.slot_emb)
         r, w = c.grid_shape; p = slot.clamp(max=c.n_tokens - 1)
-        patch = self.row_emb[p // w] + self.col_emb[p % w]
-        other = self.slot_emb[(slot - c.n_tokens).clamp(0, 1)]
+        patch = F.embedding(p // w, self.row_emb) + F.embedding(p % w, self.col_emb)
+        other = F.embedding((slot - c.n_tokens).clamp(0, 1), self.slot_emb)
         return torch.where((slot < c.n_tokens)[..., None], patch, other)
 
     def embed(self, tokens:torch.Tensor, # (B, L) patch tokens or (B, L, 2) (state, action) pairs
@@ -281,36 +293,32 @@ class GPT(nn.Module):
         pos = torch.arange(start, start + L, device=tokens.device)
         if c.layout == 'frame':
             return self.state_vectors(tokens[..., 0]) + self.action_emb(tokens[..., 1]) + self.frame_pos[pos]
-        slot = pos % c.per_frame
-        is_s, is_a = (slot < c.n_tokens)[..., None], (slot == c.n_tokens)[..., None]
-        x = torch.where(is_s, self.state_vectors(tokens.clamp(0, c.vocab - 1)), 0.)
-        x = x + torch.where(is_a, self.action_emb((tokens - c.vocab).clamp(0, c.n_actions - 1)), 0.)
-        x = x + torch.where(slot[..., None] == c.n_tokens + 1, self.sep_emb, 0.)
-        return x + self._slot_vectors(slot) + self.frame_pos[pos // c.per_frame]
+        return (F.embedding(tokens, self.input_table()) + self._slot_vectors(pos % c.per_frame)
+                + F.embedding(pos // c.per_frame, self.frame_pos))
 
     def forward(self, tokens:torch.Tensor,      # (B, L) or (B, L, 2), see `embed`
                 cache:KVCache|None=None,        # feed after the cached positions, and append to the cache
-                frames:bool=False               # decode 'parallel': also the next-frame logits at every separator in `tokens`
+                frames:bool=False               # decode 'parallel': also the next-frame logits after every whole frame in `tokens`
                ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
-        "Logits (B, L, n_out) of every position; with `frames`, also (B, F, n_tokens, vocab) at the F separators (`frame_logits`)."
+        "Logits (B, L, n_out) of every position; with `frames`, also (B, F, n_tokens, vocab): the next frame after each of the F whole frames in `tokens`."
         c, L = self.cfg, tokens.shape[1]
         start = cache.length if cache is not None else 0
-        if frames:
-            if not c.parallel: raise ValueError("frames=True needs a model with decode='parallel'")
-            seen = tokens if cache is None or cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
+        if frames and not c.parallel: raise ValueError("frames=True needs a model with decode='parallel'")
+        if c.parallel and cache is not None and (start % c.per_frame or L % c.per_frame):
+            raise ValueError(f"decode 'parallel' feeds a cache whole frames of {c.per_frame} tokens (a frame's patches see its action), "
+                             f'got positions {start}..{start + L - 1}')
         if cache is not None: cache.reserve(L)
+        mask = frame_mask(start, L, c.n_tokens, tokens.device) if c.parallel else None
         x = self.drop(self.embed(tokens, start))
         for i, b in enumerate(self.blocks):
-            x = b(x, None if cache is None else (cache.k[i], cache.v[i], start))
+            x = b(x, None if cache is None else (cache.k[i], cache.v[i], start), mask)
         if cache is not None:
             cache.length += L
             cache.tokens = tokens if cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
-        h = self.ln_f(x)
-        if not frames: return self.head(h)
-        pos = torch.arange(start, start + L, device=tokens.device)
-        sep = pos[pos % c.per_frame == c.per_frame - 1]                                # separators, absolute positions
-        prev = seen[:, sep[:, None] - c.n_tokens - 1 + torch.arange(c.n_tokens, device=sep.device)]   # the frames they close
-        return self.head(h), self.frame_logits(h[:, sep - start], prev)
+        logits = self.head(self.ln_f(x))
+        if not frames: return logits
+        nf = L // c.per_frame                     # whole frames among the tokens (`start` is a frame's first position)
+        return logits, logits[:, :nf * c.per_frame].reshape(len(logits), nf, c.per_frame, -1)[:, :, :c.n_tokens, :c.vocab]
 
 # %% ../nbs/04_gpt.ipynb #f4bf4a92
 class LossOut(NamedTuple):
@@ -322,10 +330,18 @@ def _typed(logp, tgt, k, stats, name):
     "Add the hits of log-probs `logp` (N, C) against targets `tgt` (N,) to `stats[name]`; return the summed NLL."
     nll = -logp.gather(1, tgt[:, None])[:, 0]
     with torch.no_grad():
-        top = logp.topk(min(k, logp.shape[1]), 1).indices
-        stats[name] = dict(n=torch.tensor(float(len(tgt)), device=logp.device), top1=(top[:, 0] == tgt).sum().float(),
-                           topk=(top == tgt[:, None]).any(1).sum().float(), nll=nll.detach().sum().float())
+        rank = (logp > -nll[:, None]).sum(1)   # classes more likely than the target
+        stats[name] = dict(n=torch.tensor(float(len(tgt)), device=logp.device), top1=(rank == 0).sum().float(),
+                           topk=(rank < k).sum().float(), nll=nll.detach().sum().float())
     return nll.sum()
+
+def _dense(logits, tgt, k, stats, name):
+    "`_typed` for logits (B, L, C) of every position and targets (B, L), -1 where none: the loss is taken densely (no masked copy)."
+    logp = F.log_softmax(logits.float(), -1)
+    m = tgt >= 0
+    nll = -(logp.gather(-1, tgt.clamp(min=0)[..., None])[..., 0] * m).sum()
+    with torch.no_grad(): _typed(logp[m], tgt[m], k, stats, name)
+    return nll
 
 @patch
 def inputs_targets(self:GPT, states, actions):
@@ -334,6 +350,10 @@ def inputs_targets(self:GPT, states, actions):
     if c.layout == 'patch':
         if states.dim() == 2: states = states[..., None]
         tok = interleave(states, actions, c.vocab, c.n_actions)
+        if c.parallel:   # patch j of frame t+1 from patch j of frame t, which sees the action; no action targets
+            (B, T, n), P = states.shape, c.per_frame
+            st = torch.full((B, T, P), -1, dtype=tok.dtype, device=tok.device); st[:, :-1, :n] = states[:, 1:]
+            return tok, st.view(B, -1), torch.full_like(tok, -1)
         nxt = torch.cat([tok[:, 1:], torch.full_like(tok[:, :1], -1)], 1)
         ty = torch.cat([slot_types(tok.shape[1], c.n_tokens)[1:], torch.tensor([SEP])]).to(tok.device)   # type of the next token
         later = torch.arange(tok.shape[1], device=tok.device) >= c.per_frame - 1   # targets in frames 1.. only
@@ -356,8 +376,7 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
     "Cross-entropy of the layout's predictions over a window, with hit counts per token type."
     c = self.cfg
     tok, st, ac = self.inputs_targets(states, actions)
-    out = (self if net is None else net)(tok, frames=c.parallel)
-    logits, frame_logits = out if c.parallel else (out, None)
+    logits = (self if net is None else net)(tok)
     stats = {}
     if c.joint:
         m = st >= 0
@@ -369,16 +388,9 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         nll = nll + _typed(F.log_softmax(cond, 1), st[m], k, stats, 'state')
         n = m.sum()
     else:
-        ma = ac >= 0
-        if c.parallel:   # every patch of frames 1.. from the frame readout at the separator before it
-            s = states if states.dim() == 3 else states[..., None]
-            ls, ts = frame_logits[:, :-1].reshape(-1, c.vocab), s[:, 1:].reshape(-1)
-        else:
-            ms = st >= 0
-            ls, ts = logits[ms][:, :c.vocab], st[ms]
-        nll = _typed(F.log_softmax(ls.float(), 1), ts, k, stats, 'state')
-        if ma.any(): nll = nll + _typed(F.log_softmax(logits[ma][:, -c.n_actions:].float(), 1), ac[ma], k, stats, 'action')
-        n = len(ts) + ma.sum()
+        nll = _dense(logits[..., :c.vocab], st, k, stats, 'state')
+        if (ac >= 0).any(): nll = nll + _dense(logits[..., -c.n_actions:], ac, k, stats, 'action')
+        n = (st >= 0).sum() + (ac >= 0).sum()
     return LossOut(nll / n.clamp(min=1), stats, logits)
 
 # %% ../nbs/04_gpt.ipynb #29f8fd69
@@ -392,7 +404,7 @@ class Prediction(NamedTuple):
 def feed(self:GPT, cache:KVCache,  # the cache, extended in place
          tok:torch.Tensor,         # (B, L) or (B, L, 2) tokens fed after it
          use_cache:bool,           # False: only record the tokens, and run the whole sequence when the output is needed
-         frames:bool=False,        # decode 'parallel': also the frame logits of the last separator
+         frames:bool=False,        # decode 'parallel': also the next-frame logits of the last whole frame fed
          out:bool=True             # False: nothing is returned (the tokens only extend the cache)
         ):
     "Feed `tok` after the cache; the logits of its last position (B, n_out) (with `frames`: and (B, n_tokens, vocab))."
@@ -420,7 +432,10 @@ def prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of t
     p = next(self.parameters())
     cache = KVCache(c, B, p.device, p.dtype, capacity=min(c.block_size, T * c.per_frame + 4 * c.per_frame))
     full = torch.cat([actions, actions.new_zeros(B, 1)], 1)   # a placeholder action after the last frame
-    if c.layout == 'patch':
+    if c.parallel:   # whole frames only: the history before the current frame, which waits for its action
+        if T > 1: self.feed(cache, interleave(states[:, :-1], actions, c.vocab, c.n_actions), use_cache, out=False)
+        cache.pending = states[:, -1]
+    elif c.layout == 'patch':
         tok = interleave(states, full, c.vocab, c.n_actions)[:, :T * c.per_frame - 2]
         if tok.shape[1] > 1: self.feed(cache, tok[:, :-1], use_cache)
         cache.pending = tok[:, -1]
@@ -443,8 +458,9 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
                  sample:bool=False,        # sample the next tokens instead of taking the most likely
                  generator:torch.Generator|None=None, # for sampling
                  use_cache:bool=True,      # False: recompute from the whole sequence (the slow reference)
-                 extend:bool=True          # return the cache extended by the predicted frame (False: no cache, e.g. a search's
-                                           # last depth; parallel decoding then skips its second forward pass)
+                 extend:bool=True,         # return the cache extended by the predicted frame (False: none, e.g. a search's last depth)
+                 jacobi:bool=True          # greedy and cached token by token: Jacobi passes from a copy of the current frame
+                                           # (the same tokens in a few model calls; False: one call per token)
                 ) -> Prediction:
     "The next frame's token distributions under each candidate action, and the cache branched over them."
     c = self.cfg
@@ -464,30 +480,54 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
         probs = F.softmax(logits[:, :S].float(), -1)[:, None]
         toks = _choose(probs[:, 0], sample, generator)[:, None]
         br.pending = toks[:, 0]
+    elif c.parallel:   # the waiting frame, the action and the separator in one pass: every patch of the next frame
+        step = torch.cat([br.pending, (a + S)[:, None], torch.full_like(a, c.sep_id)[:, None]], 1)
+        probs = F.softmax(self.feed(br, step, use_cache, frames=True)[1].float(), -1)              # (B*A, n, S)
+        toks = _choose(probs.reshape(-1, S), sample, generator).view(-1, c.n_tokens)
+        br.pending = toks
+    elif jacobi and use_cache and not sample and c.n_tokens > 1:
+        probs, toks = self._jacobi(br, a)
+        br.pending = toks[:, -1]
     else:
-        step = torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1)   # pending patch, action, separator
-        if c.parallel:   # all patches at once from the separator; then the first n-1 of them into the cache
-            probs = F.softmax(self.feed(br, step, use_cache, frames=True)[1].float(), -1)          # (B*A, n, S)
-            toks = _choose(probs.reshape(-1, S), sample, generator).view(-1, c.n_tokens)
-            if extend and c.n_tokens > 1: self.feed(br, toks[:, :-1], use_cache, out=False)
-        else:
-            logits = self.feed(br, step, use_cache)
-            ps, ts = [], []
-            for j in range(c.n_tokens):
-                p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
-                ps.append(p); ts.append(t)
-                if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
-            probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
+        logits = self.feed(br, torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1), use_cache)  # pending patch, action, separator
+        ps, ts = [], []
+        for j in range(c.n_tokens):
+            p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
+            ps.append(p); ts.append(t)
+            if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
+        probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
         br.pending = toks[:, -1]
     n = toks.shape[1]
     return Prediction(toks.view(B, A, n), probs.view(B, A, n, S), _entropy(probs).view(B, A, n), br if extend else None)
 
-# %% ../nbs/04_gpt.ipynb #ce1b9a40
+# %% ../nbs/04_gpt.ipynb #d2ef2ba4
 @patch
-def frame_logits(self:GPT, h:torch.Tensor,  # (..., n_embd) final hidden states at separators
-                 prev:torch.Tensor          # (..., n_tokens) the state tokens of the frame each separator closes
-                ) -> torch.Tensor:
-    "(..., n_tokens, vocab) logits of every patch of the next frame, independent given `h` (decode 'parallel')."
-    x = h[..., None, :] + self.query_emb + self.state_vectors(prev)
-    x = x + self.frame_mlp(x)
-    return self.frame_head(self.frame_ln(x))
+def _jacobi(self:GPT, br:KVCache, # branches positioned before their pending patch (extended in place)
+            a:torch.Tensor        # (R,) the action of each branch
+           ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The greedy token-by-token next frame of every branch by Jacobi passes: (probs (R, n, vocab), tokens (R, n))."
+    c, S, n = self.cfg, self.cfg.vocab, self.cfg.n_tokens
+    base, old = br.length, br.tokens
+    br.reserve(n + 2)
+    draft = torch.cat([old[:, base - (n - 1):], br.pending[:, None]], 1)        # first draft: the current frame
+    head = torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1)    # pending patch, action, separator
+    probs, start, rows = torch.empty(len(a), n, S, device=a.device), 0, None    # rows: the branches still moving (None: all)
+    while True:   # inputs x[start:] are fed again; the output at input i predicts patch i - 2
+        x = torch.cat([head, draft[:, :-1]], 1)
+        xr, dr, oldr = (x, draft, old) if rows is None else (x[rows], draft[rows], old[rows])
+        sub = br if rows is None else br._new(br.k[:, rows], br.v[:, rows], None, None)
+        sub.length, sub.tokens = base + start, torch.cat([oldr, xr[:, :start]], 1)
+        lo = max(start - 2, 0)
+        p = F.softmax(self(xr[:, start:], sub)[:, max(2 - start, 0):, :S].float(), -1)
+        new = torch.cat([dr[:, :lo], p.argmax(-1)], 1)
+        if rows is None: probs[:, lo:], draft = p, new
+        else:
+            probs[rows, lo:], draft[rows] = p, new
+            br.k[:, rows, :, base + start:], br.v[:, rows, :, base + start:] = sub.k[:, :, :, base + start:], sub.v[:, :, :, base + start:]
+        moved = (new != dr)[:, :n - 1]                       # inputs that changed: the outputs after them must be redone
+        if not moved.any():
+            br.length, br.tokens = base + n + 2, torch.cat([old, head, draft[:, :-1]], 1)
+            return probs, draft
+        keep = moved.any(1)
+        start = int(moved[keep].int().argmax(1).min()) + 3   # the first changed patch is final; inputs after it change
+        rows = torch.nonzero(keep)[:, 0] if rows is None else rows[keep]

@@ -33,6 +33,7 @@ class SearchConfig(Config):
     discount: float = 1.0       # step d's terms are weighted by discount**d (d = 0 for the first predicted step)
     count_bonus: float = 0.0    # weight of the visit-count bonus (mean of 1/sqrt(1 + visits) over a predicted frame's tokens)
     use_cache: bool = True      # incremental prediction on the KV cache (False: recompute every sequence, the slow reference)
+    jacobi: bool = True         # token-by-token models: decode a frame in Jacobi passes (False: one model call per token)
     seed: int = 0               # seeds tie-breaking and the branching subsets
     _paper = dict(beam=8, depth=3)
 
@@ -182,7 +183,7 @@ def _expand(model, cache, score, d, cfg, counts, g, sign, last) -> _Expansion:
     B, dev = cache.batch, score.device
     cand = _candidates(B, model.cfg.n_actions, cfg.branching, g, dev)
     t0 = time.perf_counter()
-    pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last)
+    pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last, jacobi=cfg.jacobi)
     seconds = time.perf_counter() - t0
     K, n = cand.shape[1], pred.tokens.shape[-1]
     toks = pred.tokens.reshape(B * K, n)

@@ -171,7 +171,7 @@ def make_optimizer(model:GPT, tc:TrainConfig) -> torch.optim.AdamW:
     decay = {n for n, p in model.named_parameters() if p.dim() >= 2 and ('blocks' in n or n.startswith('head') or 'proj' in n)}
     groups = [dict(params=[p for n, p in model.named_parameters() if n in decay], weight_decay=tc.weight_decay),
               dict(params=[p for n, p in model.named_parameters() if n not in decay], weight_decay=0.0)]
-    return torch.optim.AdamW(groups, lr=tc.lr, betas=tuple(tc.betas))
+    return torch.optim.AdamW(groups, lr=tc.lr, betas=tuple(tc.betas), fused=True)   # one kernel for all parameters
 
 def train_step(model:GPT,               # the model (in train mode)
                opt:torch.optim.Optimizer,# its optimizer
