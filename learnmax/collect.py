@@ -25,33 +25,41 @@ __all__ = ['random_policy', 'VecCollector']
 def random_policy(n_actions:int, # actions to draw from
                   seed:int=0     # seed of the draws
                  ) -> Callable:
-    "A uniform random policy: `policy(frames) -> actions`, one per env."
+    "A uniform random policy: `policy(frames) -> actions`, one per env; it never looks at the frames (`uses_frames=False`)."
     rng = np.random.default_rng(seed)
-    return lambda frames: rng.integers(n_actions, size=len(frames))
+    def policy(frames): return rng.integers(n_actions, size=len(frames))
+    policy.uses_frames = False
+    return policy
 
-def _slots(buf, n_envs:int, fshape:tuple, fdtype:str, n_info:int) -> dict:
-    "Arrays over `buf` (bytes-like) for each env's current frame, info, and last reward and done."
+def _arrays(n_envs:int, K:int, fshape:tuple, fdtype:str, n_info:int) -> list:
+    return [('frames', (n_envs, *fshape), fdtype), ('info', (n_envs, n_info), 'int64'),           # each env's current
+            ('rows_frames', (K, n_envs, *fshape), fdtype), ('rows_info', (K, n_envs, n_info), 'int64'),  # K steps of rows
+            ('rewards', (K, n_envs), 'float64'), ('dones', (K, n_envs), 'bool')]
+
+def _slots(buf, *layout) -> dict:
+    "Arrays over `buf` (bytes-like): each env's current frame and info; for K steps, the frame and info each step was taken at, its reward and done."
     out, off = {}, 0
-    for k, shape, dt in [('frames', (n_envs, *fshape), fdtype), ('info', (n_envs, n_info), 'int64'),
-                         ('rewards', (n_envs,), 'float64'), ('dones', (n_envs,), 'bool')]:
+    for k, shape, dt in _arrays(*layout):
         n = int(np.prod(shape)) * np.dtype(dt).itemsize
         out[k] = np.frombuffer(buf, dt, count=int(np.prod(shape)), offset=off).reshape(shape)
         off += -(-n // 8) * 8
     return out
 
-def _slots_bytes(n_envs, fshape, fdtype, n_info) -> int:
-    return sum(-(-int(np.prod(s)) * np.dtype(d).itemsize // 8) * 8 for s, d in
-               [((n_envs, *fshape), fdtype), ((n_envs, n_info), 'int64'), ((n_envs,), 'float64'), ((n_envs,), 'bool')])
+def _slots_bytes(*layout) -> int:
+    return sum(-(-int(np.prod(s)) * np.dtype(d).itemsize // 8) * 8 for _, s, d in _arrays(*layout))
 
 def _step_envs(envs, actions, slots, first:int=0):
-    "Step `envs` (slots `first`, `first+1`, ...) with `actions`, resetting finished ones; write the results into `slots`."
-    frames, info, rewards, dones = slots['frames'], slots['info'], slots['rewards'], slots['dones']
-    for j, (env, a) in enumerate(zip(envs, actions)):
-        obs, r, term, trunc, inf = env.step(a)
-        if term or trunc: obs, inf = env.reset()
-        i = first + j
-        frames[i], rewards[i], dones[i] = obs, r, term or trunc
-        info[i] = [inf[k] for k in env.info_keys]
+    "Step `envs` (slots `first`, `first+1`, ...) through the rows of `actions` (k, len(envs)), resetting finished ones; step j fills row j of `slots`."
+    cur, cur_info = slots['frames'], slots['info']
+    for j, acts in enumerate(actions):
+        frames, info, rewards, dones = slots['rows_frames'][j], slots['rows_info'][j], slots['rewards'][j], slots['dones'][j]
+        for e, (env, a) in enumerate(zip(envs, acts)):
+            i = first + e
+            frames[i], info[i] = cur[i], cur_info[i]
+            obs, r, term, trunc, inf = env.step(a)
+            if term or trunc: obs, inf = env.reset()
+            cur[i], rewards[i], dones[i] = obs, r, term or trunc
+            cur_info[i] = [inf[k] for k in env.info_keys]
 
 # %% ../nbs/01b_collect.ipynb #f53dad67
 class VecCollector:
@@ -59,6 +67,7 @@ class VecCollector:
     def __init__(self, cfg:EnvConfig|RandomTransitionsConfig|None=None, # config of every env
                  n_envs:int=4,              # envs stepped together
                  policy:Callable|None=None, # `policy(frames (n_envs, ...)) -> actions (n_envs,)`; default uniform random
+                                            # (`policy.uses_frames = False`: workers may run many steps per message)
                  seed:int=0,                # seeds the default policy; env i is first reset with `seed + i`
                  first_episode_id:int=0,    # id of the first episode
                  n_threads:int=0,           # threads stepping the envs (0: step them in this thread)
@@ -74,7 +83,9 @@ class VecCollector:
         self._env_id = getattr(e0.cfg, 'env_id', RANDOM_TRANSITIONS_ID)
         space = e0.observation_space
         fshape, fdtype = (space.shape, space.dtype.str) if isinstance(space, spaces.Box) else ((), '<i8')
-        layout = (n_envs, fshape, fdtype, len(self.info_keys))
+        frame_bytes = int(np.prod(fshape)) * np.dtype(fdtype).itemsize
+        K = max(1, min(32, (8 << 20) // (n_envs * frame_bytes)))   # steps per message: up to 32, rows in at most 8 MB
+        layout = (n_envs, K, fshape, fdtype, len(self.info_keys))
         self.policy = policy or random_policy(self.n_actions, seed)
         self._ep = np.arange(first_episode_id, first_episode_id + n_envs, dtype=np.int64)
         self.next_episode_id = first_episode_id + n_envs
@@ -106,7 +117,7 @@ def _collector_worker(conn, kind:str, fields:dict, first:int, seeds:list, raw, l
             slots['frames'][first + j], slots['info'][first + j] = obs, [inf[k] for k in env.info_keys]
         conn.send_bytes(b'')
         while msg := conn.recv_bytes():                  # an empty message: stop
-            try: _step_envs(envs, np.frombuffer(msg, np.int64).tolist(), slots, first); conn.send_bytes(b'')
+            try: _step_envs(envs, np.frombuffer(msg, np.int64).reshape(-1, len(envs)).tolist(), slots, first); conn.send_bytes(b'')
             except Exception as e: conn.send_bytes(b'E' + pickle.dumps(e))
     except (EOFError, KeyboardInterrupt, BrokenPipeError): pass   # the collector went away
     except Exception as e:
@@ -153,14 +164,15 @@ def _reply(self:VecCollector, conn):
     if msg: raise pickle.loads(msg[1:])
 
 @patch
-def _step(self:VecCollector, actions:list):
-    "Step every env once (in this process, in threads, or in the workers); results land in `self._slots`."
+def _step(self:VecCollector, actions:np.ndarray # (k, n_envs) k steps of actions
+         ):
+    "Step every env `k` times (in this process, in threads, or in the workers); the rows land in `self._slots`."
     if self._conns:
         if not self._stop.alive: raise RuntimeError('this VecCollector is closed: its worker processes are stopped')
-        for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.asarray(actions[first:first + n], np.int64).tobytes())
+        for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.ascontiguousarray(actions[:, first:first + n], np.int64).tobytes())
         for c in self._conns: self._reply(c)
-    elif self._pool: list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[i:i+1], self._slots, i), range(self.n_envs)))
-    else: _step_envs(self.envs, actions, self._slots)
+    elif self._pool: list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[:, i:i+1].tolist(), self._slots, i), range(self.n_envs)))
+    else: _step_envs(self.envs, actions.tolist(), self._slots)
 
 @patch
 def close(self:VecCollector):
@@ -171,6 +183,15 @@ def close(self:VecCollector):
 
 # %% ../nbs/01b_collect.ipynb #7d61f2a5
 @patch
+def _actions(self:VecCollector, frames) -> np.ndarray:
+    "The policy's actions at `frames`, checked: a bad one gives the same error in every mode."
+    actions = np.asarray(self.policy(frames))
+    if actions.shape != (self.n_envs,): raise ValueError(f'the policy must return {self.n_envs} actions, got shape {actions.shape}')
+    if actions.dtype.kind not in 'iu' or ((actions < 0) | (actions >= self.n_actions)).any():
+        for a in actions.tolist(): _action_index(a, self.n_actions, self.action_names, self._env_id)
+    return actions
+
+@patch
 def rollout(self:VecCollector, n_steps:int # steps of every env
            ) -> dict:
     "Arrays `(n_steps, n_envs, ...)`: frames, actions, rewards, dones, episode_id and the env's info keys."
@@ -178,18 +199,19 @@ def rollout(self:VecCollector, n_steps:int # steps of every env
     out = dict(frames=np.empty((n_steps, *S['frames'].shape), S['frames'].dtype), actions=np.empty((n_steps, E), np.int64),
                rewards=np.empty((n_steps, E), np.float32), dones=np.empty((n_steps, E), bool),
                episode_id=np.empty((n_steps, E), np.int64), **{k: np.empty((n_steps, E), np.int64) for k in self.info_keys})
-    for t in range(n_steps):
-        frames = out['frames'][t]; frames[:] = S['frames']
-        actions = np.asarray(self.policy(frames))
-        if actions.shape != (E,): raise ValueError(f'the policy must return {E} actions, got shape {actions.shape}')
-        if actions.dtype.kind not in 'iu' or ((actions < 0) | (actions >= self.n_actions)).any():
-            for a in actions.tolist(): _action_index(a, self.n_actions, self.action_names, self._env_id)
-        out['actions'][t], out['episode_id'][t] = actions, self._ep
-        for j, k in enumerate(self.info_keys): out[k][t] = S['info'][:, j]
-        self._step(out['actions'][t].tolist())
-        out['rewards'][t], out['dones'][t] = S['rewards'], S['dones']
-        for i in np.flatnonzero(S['dones']).tolist():
-            self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
+    K = 1 if getattr(self.policy, 'uses_frames', True) else len(S['dones'])   # steps per message
+    t = 0
+    while t < n_steps:
+        k = min(K, n_steps - t)
+        out['actions'][t:t + k] = [self._actions(S['frames']) for _ in range(k)]   # (k > 1: a policy that ignores frames)
+        self._step(out['actions'][t:t + k])
+        out['frames'][t:t + k], out['rewards'][t:t + k], out['dones'][t:t + k] = S['rows_frames'][:k], S['rewards'][:k], S['dones'][:k]
+        for j, key in enumerate(self.info_keys): out[key][t:t + k] = S['rows_info'][:k, :, j]
+        for j in range(k):
+            out['episode_id'][t + j] = self._ep
+            for i in np.flatnonzero(S['dones'][j]).tolist():
+                self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
+        t += k
     self.steps += n_steps * E
     if self.keep_segments: self._gather(out)
     return out

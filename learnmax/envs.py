@@ -123,9 +123,8 @@ class AtariEnv(gym.Env):
         self._stale = True                               # the last screen is not the one `_obs` was made from
         self._lut = np.zeros(256, np.uint32)             # palette index -> its colour's bytes (R, G, B or Y, then 255)
 
-    def _colours(self, rows:slice):
-        "`rows` of the screen in colour (or luminance): the palette applied to its indices, as ALE's own conversion does."
-        idx = self._screens[0][rows]
+    def _colours(self, idx:np.ndarray):
+        "Palette indices `idx` (rows of the current screen) in colour (or luminance), as ALE's own conversion does."
         px = self._lut.take(idx)
         if not px.all():                                 # a colour not seen yet (0): learn the palette from ALE's screen
             cur, c = self._screens[0], 1 if self.cfg.grayscale else 3
@@ -143,19 +142,13 @@ class AtariEnv(gym.Env):
         (cur, prev), (bcur, bprev), s, b = self._screens, self._bands, self.cfg.size, self._band
         self.ale.getScreen(cur)                          # palette indices: 1 byte a pixel, much cheaper than RGB
         if self._stale or not b:
-            obs = cv2.resize(self._colours(slice(None)), (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
+            obs = cv2.resize(self._colours(cur), (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
         else:
-            obs, d = self._obs.copy(), s * b // cur.shape[0]             # d frame rows per band
-            runs, start, last = [], -2, -2
-            for i in np.flatnonzero((bcur != bprev).any(1)).tolist():   # changed bands, merged into runs
-                if i != last + 1:
-                    if start >= 0: runs.append((start, last + 1))
-                    start = i
-                last = i
-            if start >= 0: runs.append((start, last + 1))
-            for lo, hi in runs:
-                band = self._colours(slice(lo * b, hi * b))
-                obs[lo*d:hi*d] = cv2.resize(band, (s, (hi - lo) * d), interpolation=cv2.INTER_AREA).reshape((hi - lo) * d, s, -1)
+            obs, d, w = self._obs.copy(), s * b // cur.shape[0], cur.shape[1]   # d frame rows per band
+            ch = np.flatnonzero((bcur != bprev).any(1))                         # the bands that changed
+            if len(ch):   # stacked into one image: each band shrinks alone, so one resize does them all
+                small = cv2.resize(self._colours(cur.reshape(-1, b, w)[ch].reshape(-1, w)), (s, len(ch) * d), interpolation=cv2.INTER_AREA)
+                obs.reshape(-1, d, s, obs.shape[-1])[ch] = small.reshape(len(ch), d, s, -1)
         self._screens, self._bands, self._stale = [prev, cur], [bprev, bcur], False
         return obs
 
