@@ -23,9 +23,9 @@ from .envs import ACTION_NAMES, AtariEnv, EnvConfig, cell
 from .replay import ReplayBuffer
 
 # %% auto #0
-__all__ = ['MONTEZUMA_RAM', 'LABELS', 'CORPUS_VERSION', 'CorpusConfig', 'ram_labels', 'Archive', 'record_corpus', 'corpus_meta',
-           'actions_from_reset', 'corpus_events', 'corpus_summary', 'config_hash', 'default_cache', 'cache_lock',
-           'corpus']
+__all__ = ['MONTEZUMA_RAM', 'LABELS', 'FALL_RAM', 'DEATH_KINDS', 'CORPUS_VERSION', 'CorpusConfig', 'ram_labels', 'Archive',
+           'record_corpus', 'corpus_meta', 'actions_from_reset', 'corpus_events', 'corpus_summary', 'replay_ram',
+           'death_events', 'config_hash', 'default_cache', 'cache_lock', 'corpus']
 
 # %% ../nbs/01c_corpus.ipynb #5a4492df
 MONTEZUMA_RAM = dict(room=3, x=42, y=43, level=57, lives=58, inventory=65)   # RAM bytes (AtariARI annotations)
@@ -160,6 +160,65 @@ def corpus_summary(buf:ReplayBuffer # a corpus
     return dict(frames=len(buf), excursions=len(m['parents']), cells=m['cells'], seconds=m['seconds'],
                 rooms=m['rooms'], frames_per_room={int(r): int((rooms == r).sum()) for r in np.unique(rooms)},
                 events={k: int(v.sum()) for k, v in ev.items()}, rewards=sorted(set(buf.column('reward')[ev['reward']].tolist())))
+
+# %% ../nbs/01c_corpus.ipynb #40ae027d
+FALL_RAM = 88                 # Montezuma: frames of the current fall (0 on the ground)
+DEATH_KINDS = ('fall', 'hit')
+
+def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
+               ram:dict,         # name -> RAM byte (0..127)
+               cache:bool=True,  # keep the bytes read in a file beside the corpus, and read them from there
+               progress:bool=False
+              ) -> dict:
+    "Each row's RAM bytes `ram` (at its frame, before its action), by playing every excursion again from its parent's snapshot."
+    bad = {k: b for k, b in ram.items() if not (isinstance(b, (int, np.integer)) and 0 <= b < 128)}
+    if bad: raise ValueError(f'RAM bytes must be ints in 0..127, got {bad}')
+    path = Path(buf.path)/f"ram_{'_'.join(str(int(b)) for b in sorted(set(ram.values())))}.npz"
+    if cache and path.exists():
+        got = np.load(path)
+        return {k: got[str(int(b))] for k, b in ram.items()}
+    m = corpus_meta(buf)
+    cc, env_cfg = CorpusConfig.from_dict(m['corpus']), EnvConfig.from_dict(m['env'])
+    env = AtariEnv(env_cfg.replace(actions=tuple(cc.actions), max_actions=None))
+    if not env.montezuma: raise ValueError(f'replay_ram reads Montezuma RAM; this corpus is of {env_cfg.env_id}')
+    ep, acts, col = buf.column('episode_ids'), buf.column('actions'), {k: buf.column(k) for k in ('room', 'x', 'y', 'lives')}
+    bounds = np.r_[np.flatnonzero(np.r_[True, ep[1:] != ep[:-1]]), len(buf)]
+    if len(bounds) - 1 != len(m['parents']) or (ep[bounds[:-1]] != np.arange(len(m['parents']))).any():
+        raise ValueError(f'{buf.path}: the rows are not the excursions corpus.json lists, one block each in order')
+    users = {}                                                   # (excursion, row) -> children still to start there
+    for p, i in m['parents']: users[p, i] = users.get((p, i), 0) + 1
+    byte_ids = sorted(set(int(b) for b in ram.values()))
+    out = np.zeros((len(byte_ids), len(buf)), np.uint8)
+    env.reset(seed=cc.seed); snaps = {(-1, 0): env.clone_state()}
+    for e, (p, i) in enumerate(tqdm(m['parents'], desc='replay', disable=not progress)):
+        env.restore_state(snaps[p, i])
+        users[p, i] -= 1
+        if not users[p, i]: del snaps[p, i]
+        for j, r in enumerate(range(bounds[e], bounds[e + 1] + 1)):
+            if (e, j) in users: snaps[e, j] = env.clone_state()
+            if r == bounds[e + 1]: break
+            R = env.ale.getRAM()
+            if (R[3], R[42], R[43], R[58]) != (col['room'][r], col['x'][r], col['y'][r], col['lives'][r]):
+                raise RuntimeError(f'replaying excursion {e} left the recorded frames at row {r}: the corpus is not a '
+                                   f'deterministic recording from its reset (room, x, y, lives differ)')
+            out[:, r] = R[byte_ids]
+            env.step(int(acts[r]))
+    env.close()
+    if cache: atomic_write(path, _npz({str(b): out[k] for k, b in enumerate(byte_ids)}))
+    return {k: out[byte_ids.index(int(b))] for k, b in ram.items()}
+
+def _npz(arrays:dict) -> bytes:
+    import io
+    f = io.BytesIO(); np.savez(f, **arrays); return f.getvalue()
+
+def death_events(buf:ReplayBuffer # a Montezuma corpus
+                ) -> dict:
+    "Boolean (n,) arrays `fall` and `hit`: the rows whose action lost a life, by how (RAM 88 up at the row or the one before)."
+    ep, lost = buf.column('episode_ids'), buf.column('life_lost') > 0
+    fall = replay_ram(buf, dict(fall=FALL_RAM))['fall'] > 0
+    before = np.r_[False, fall[:-1] & (ep[1:] == ep[:-1])]        # the row before, in the same excursion
+    falling = fall | before
+    return dict(fall=lost & falling, hit=lost & ~falling)
 
 # %% ../nbs/01c_corpus.ipynb #6608393b
 CORPUS_VERSION = 1    # bump when the recorder's output changes for the same configs
