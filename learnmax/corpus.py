@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .config import Config, atomic_write

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import tempfile
 
 import matplotlib.pyplot as plt
