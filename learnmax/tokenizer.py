@@ -120,7 +120,7 @@ def default_dvq(env_cfg:EnvConfig,    # the Atari env's config
 def pretrain_config(profile:str='quick' # 'quick' or 'paper'
                    ) -> DVQTrainConfig:
     "How the default tokenizer is trained on its corpus: moving pixels weighted, rooms balanced."
-    return DVQTrainConfig.profile(profile, change_weight=30.0, balance='room', **(PAPER_PRETRAIN if profile == 'paper' else {}))
+    return DVQTrainConfig.profile(profile, **{'change_weight': 30.0, 'balance': 'room', **(PAPER_PRETRAIN if profile == 'paper' else {})})
 
 def make_tokenizer(env_cfg:EnvConfig|RandomTransitionsConfig, # the env
                    dvq:DVQConfig|None=None,          # Atari: the DVQ (default `default_dvq(env_cfg)`)
@@ -156,8 +156,8 @@ def world_model_config(tok:Tokenizer,             # what the model reads
     return base.replace(**over).check()
 
 # %% ../nbs/04b_tokenizer.ipynb #34ac2313
-PAPER_DVQ = dict(strides=(2, 4), hidden=32, n_res=2, emb_dim=32, vocab=512)   # 11x11 patches of 8x8 pixels
-PAPER_PRETRAIN = dict(steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50, eval_every=500,
+PAPER_DVQ = dict(strides=(2, 4), hidden=32, n_res=2, emb_dim=64, vocab=1024)   # 11x11 patches of 8x8 pixels
+PAPER_PRETRAIN = dict(change_weight=100, steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50, eval_every=500,
                       eval_frames=1024, ckpt_every=500, init_frames=2048, kmeans_iters=20)
 PRETRAIN_VERSION = 1   # bump when training changes for the same configs
 
