@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import fcntl
 import hashlib
+import io
 import json
 import shutil
 import time
@@ -207,7 +208,6 @@ def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
     return {k: out[byte_ids.index(int(b))] for k, b in ram.items()}
 
 def _npz(arrays:dict) -> bytes:
-    import io
     f = io.BytesIO(); np.savez(f, **arrays); return f.getvalue()
 
 def death_events(buf:ReplayBuffer # a Montezuma corpus

@@ -514,9 +514,9 @@ def _jacobi(self:GPT, br:KVCache, # branches positioned before their pending pat
     probs, start, rows = torch.empty(len(a), n, S, device=a.device), 0, None    # rows: the branches still moving (None: all)
     while True:   # inputs x[start:] are fed again; the output at input i predicts patch i - 2
         x = torch.cat([head, draft[:, :-1]], 1)
-        xr, dr, oldr = (x, draft, old) if rows is None else (x[rows], draft[rows], old[rows])
+        xr, dr = (x, draft) if rows is None else (x[rows], draft[rows])
         sub = br if rows is None else br._new(br.k[:, rows], br.v[:, rows], None, None)
-        sub.length, sub.tokens = base + start, torch.cat([oldr, xr[:, :start]], 1)
+        sub.length, sub.tokens = base + start, None                 # the tokens fed are recorded once, at the end
         lo = max(start - 2, 0)
         p = F.softmax(self(xr[:, start:], sub)[:, max(2 - start, 0):, :S].float(), -1)
         new = torch.cat([dr[:, :lo], p.argmax(-1)], 1)

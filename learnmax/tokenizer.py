@@ -157,7 +157,8 @@ def world_model_config(tok:Tokenizer,             # what the model reads
 
 # %% ../nbs/04b_tokenizer.ipynb #34ac2313
 PAPER_DVQ = dict(strides=(2, 4), hidden=32, n_res=2, emb_dim=64, vocab=1024)   # 11x11 patches of 8x8 pixels
-PAPER_PRETRAIN = dict(change_weight=100, steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50, eval_every=500,
+PAPER_PRETRAIN = dict(change_weight=100,   # an int, as the trial that measured it (`tools/tokenizer_trial.py`) wrote it: the same cache key
+                      steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50, eval_every=500,
                       eval_frames=1024, ckpt_every=500, init_frames=2048, kmeans_iters=20)
 PRETRAIN_VERSION = 1   # bump when training changes for the same configs
 
