@@ -32,6 +32,8 @@ class SearchConfig(Config):
     band: tuple = (0.5, 0.7)    # mode 'band': the percentile band (0-1) of path scores aimed at
     discount: float = 1.0       # step d's terms are weighted by discount**d (d = 0 for the first predicted step)
     count_bonus: float = 0.0    # weight of the visit-count bonus (mean of 1/sqrt(1 + visits) over a predicted frame's tokens)
+    entropy: float = 1.0        # weight of the entropy term (0 with a count bonus: a count-based planner)
+    goal_weight: float = 0.0    # weight of the goal term: the fraction of a predicted frame's tokens equal to the root's goal frame
     use_cache: bool = True      # incremental prediction on the KV cache (False: recompute every sequence, the slow reference)
     jacobi: bool = True         # token-by-token models: decode a frame in Jacobi passes (False: one model call per token)
     seed: int = 0               # seeds tie-breaking and the branching subsets
@@ -42,6 +44,8 @@ class SearchConfig(Config):
              ) -> SearchConfig:
         "Refuse settings that cannot search, naming the field; return self."
         if self.mode not in MODES: raise ValueError(f'SearchConfig.mode must be one of {MODES}, got {self.mode!r}')
+        if self.entropy < 0 or self.goal_weight < 0 or self.count_bonus < 0:
+            raise ValueError(f'SearchConfig needs entropy, goal_weight and count_bonus >= 0, got {self.entropy}, {self.goal_weight}, {self.count_bonus}')
         if self.beam < 1 or self.depth < 1: raise ValueError(f'SearchConfig needs beam >= 1 and depth >= 1, got beam={self.beam}, depth={self.depth}')
         if len(self.band) != 2 or not 0 <= self.band[0] <= self.band[1] <= 1:
             raise ValueError(f'SearchConfig.band must be (lo, hi) with 0 <= lo <= hi <= 1, got {self.band}')
@@ -178,7 +182,7 @@ class _Expansion(NamedTuple):
     noisy: torch.Tensor    # (B*K,) the score with the tie-breaking noise
     seconds: float         # inside the model
 
-def _expand(model, cache, score, d, cfg, counts, g, sign, last) -> _Expansion:
+def _expand(model, cache, score, d, cfg, counts, g, sign, last, goal=None) -> _Expansion:
     "One depth of a search: every kept path x candidate action predicted in one model call, and the children's scores."
     B, dev = cache.batch, score.device
     cand = _candidates(B, model.cfg.n_actions, cfg.branching, g, dev)
@@ -189,7 +193,9 @@ def _expand(model, cache, score, d, cfg, counts, g, sign, last) -> _Expansion:
     toks = pred.tokens.reshape(B * K, n)
     ent = pred.entropy.reshape(B * K, n).mean(-1)
     bonus = counts.bonus(toks) if counts is not None else torch.zeros_like(ent)
-    score_d = score.repeat_interleave(K) + cfg.discount ** d * (sign * ent + cfg.count_bonus * bonus)
+    term = sign * cfg.entropy * ent + cfg.count_bonus * bonus
+    if goal is not None and cfg.goal_weight: term = term + cfg.goal_weight * (toks == goal.repeat_interleave(K, 0)).float().mean(-1)
+    score_d = score.repeat_interleave(K) + cfg.discount ** d * term
     noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
     return _Expansion(pred, cand, toks, ent, bonus, score_d, score_d + noise, seconds)
 
@@ -244,7 +250,8 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
                actions=None,                # (R, T-1) the actions taken between them
                cfg:SearchConfig|None=None,  # how to search (default: `SearchConfig()`)
                counts:VisitCounts|None=None,# visit counts, for `cfg.count_bonus`
-               generator:torch.Generator|None=None # tie-breaking and branching draws (default: seeded by `cfg.seed`)
+               generator:torch.Generator|None=None, # tie-breaking and branching draws (default: seeded by `cfg.seed`)
+               goal=None                    # (R, n) per root, the tokens of a frame to head for (-1 rows: none), for `cfg.goal_weight`
               ) -> BatchPlan:
     "Search the world model from R current states at once; each root's best path."
     t_start = time.perf_counter()
@@ -255,11 +262,15 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
     cache = model.prefill(states, actions, use_cache=cfg.use_cache)
     t_model = time.perf_counter() - t0
     score, path, first_ent = torch.zeros(R, device=dev), torch.zeros(R, 0, dtype=torch.long, device=dev), None
+    if goal is not None:
+        goal = torch.as_tensor(np.asarray(goal), dtype=torch.long, device=dev).reshape(R, -1)
+        if goal.shape[1] != states.shape[-1]: raise ValueError(f'goal frames have {goal.shape[1]} tokens, the states {states.shape[-1]}')
     for d in range(cfg.depth):
         last = d == cfg.depth - 1
-        x = _expand(model, cache, score, d, cfg, counts, g, sign, last)
+        x = _expand(model, cache, score, d, cfg, counts, g, sign, last, goal)
         t_model += x.seconds
         K, score_d = x.cand.shape[1], x.score
+        if goal is not None: goal = goal.repeat_interleave(K, 0)
         path_d = torch.cat([path.repeat_interleave(K, 0), x.cand.reshape(-1, 1)], 1)
         first_d = x.entropy if d == 0 else first_ent.repeat_interleave(K)
         key = x.noisy.view(R, -1)                                          # each root's paths are contiguous rows
@@ -271,6 +282,7 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
         top = key.topk(1 if last else min(cfg.beam, key.shape[1]), dim=1).indices
         top = (top + torch.arange(R, device=dev)[:, None] * key.shape[1]).reshape(-1)
         score, path, first_ent = score_d[top], path_d[top], first_d[top]
+        if goal is not None: goal = goal[top]
         if not last: cache = x.pred.cache.select(top)
     return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model, by_first.cpu())
 
