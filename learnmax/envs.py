@@ -24,7 +24,7 @@ ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no ROM banner on e
 
 # %% auto #0
 __all__ = ['ACTION_NAMES', 'REDUCED_ACTIONS', 'PRIMITIVES', 'RANDOM_TRANSITIONS_ID', 'action_primitives', 'EnvConfig', 'EnvState',
-           'AtariEnv', 'cell', 'RandomTransitionsConfig', 'RandomTransitionsEnv', 'make_env']
+           'AtariEnv', 'cell', 'RandomTransitionsConfig', 'RandomTransitionsEnv', 'reach_depth', 'make_env']
 
 # %% ../nbs/01_envs.ipynb #659c2792
 ACTION_NAMES = ('NOOP', 'FIRE', 'UP', 'RIGHT', 'LEFT', 'DOWN', 'UPRIGHT', 'UPLEFT', 'DOWNRIGHT', 'DOWNLEFT',
@@ -214,20 +214,22 @@ def cell(frame:np.ndarray, # a uint8 frame, (H, W, 3), (H, W, 1) or (H, W)
 # %% ../nbs/01_envs.ipynb #8097c278
 @dataclasses.dataclass(frozen=True)
 class RandomTransitionsConfig(Config):
-    "A synthetic env: a seeded random table state x action -> next state."
+    "A synthetic env: a seeded random table state x action -> next state, optionally with narrow passages."
     n_states: int = 64            # number of states (at most 2**32)
     n_actions: int = 6            # number of actions
     episode_len: int = 16         # actions per episode (then truncated)
     seed: int = 0                 # seed of the table (and of the image patterns)
     obs: str = 'token'            # 'token': the state id; 'image': a rendered uint8 (image_size, image_size, 1) pattern
     image_size: int = 84          # side of the rendered image
-    start_state: int|None = 0     # where episodes start; None draws it from the reset's seed
+    start_state: int|None = 0     # where episodes start (an open state); None draws an open one from the reset's seed
+    passages: int = 0             # narrow passages: chains of states behind one right action after another; 0: none
+    passage_len: int = 8          # states per passage; the passages are the last `passages * passage_len` states
     _paper = dict(n_states=4096, episode_len=64)
 
 RANDOM_TRANSITIONS_ID = 'learnmax/RandomTransitions-v0'
 
 class RandomTransitionsEnv(gym.Env):
-    "Deterministic random transitions; observations are state tokens or rendered patterns; `info['state']`."
+    "Deterministic random transitions, optionally with narrow passages; observations: state tokens or patterns; `info['state']`."
     metadata = {'render_modes': ['rgb_array']}
 
     def __init__(self, cfg:RandomTransitionsConfig|None=None, # the table's config (default: `RandomTransitionsConfig()`)
@@ -236,9 +238,19 @@ class RandomTransitionsEnv(gym.Env):
         if cfg.obs not in ('token', 'image'): raise ValueError(f"obs must be 'token' or 'image', got {cfg.obs!r}")
         if not 0 < cfg.n_states <= 2**32 or cfg.n_actions < 1 or cfg.episode_len < 1:
             raise ValueError(f'need 0 < n_states <= 2**32, n_actions >= 1, episode_len >= 1: {cfg}')
+        if cfg.passages < 0: raise ValueError(f'passages must be >= 0, got {cfg.passages}')
+        if cfg.passage_len < 1: raise ValueError(f'passage_len must be >= 1, got {cfg.passage_len}')
+        self.n_open = cfg.n_states - cfg.passages * cfg.passage_len   # states 0..n_open-1 are open, the rest passages
+        if self.n_open < 1:
+            raise ValueError(f'passages * passage_len must be < n_states (at least one open state): '
+                             f'{cfg.passages} * {cfg.passage_len} >= n_states={cfg.n_states}')
+        if cfg.start_state is not None and not 0 <= cfg.start_state < self.n_open:
+            raise ValueError(f'start_state must be an open state, 0..{self.n_open - 1} '
+                             f'(below n_states - passages * passage_len), got {cfg.start_state}')
         rng = np.random.default_rng(cfg.seed)
         self.table = rng.integers(cfg.n_states, size=(cfg.n_states, cfg.n_actions))
         self._mul, self._add = int(rng.integers(2**31)) * 2 + 1, int(rng.integers(2**32))   # odd: a bijection mod 2**32
+        if cfg.passages: self.table = _carve_passages(self.table, cfg)   # the uniform table first: passages=0 changes nothing
         self.action_names = tuple(f'A{i}' for i in range(cfg.n_actions))
         self.action_space = spaces.Discrete(cfg.n_actions)
         self.observation_space = (spaces.Discrete(cfg.n_states) if cfg.obs == 'token' else
@@ -255,12 +267,12 @@ class RandomTransitionsEnv(gym.Env):
 
     def _obs(self): return int(self.state) if self.cfg.obs == 'token' else self.render_state(self.state)
 
-    def reset(self, *, seed:int|None=None, # seeds the start state when `start_state` is None
+    def reset(self, *, seed:int|None=None, # seeds the start state (an open one) when `start_state` is None
               options:dict|None=None):      # unused (gymnasium API)
         "Start a new episode: `(obs, info)`."
         super().reset(seed=seed)
         s = self.cfg.start_state
-        self.state, self._t = (int(self.np_random.integers(self.cfg.n_states)) if s is None else int(s)), 0
+        self.state, self._t = (int(self.np_random.integers(self.n_open)) if s is None else int(s)), 0
         return self._obs(), {'state': self.state}
 
     def step(self, action:int # an action in 0..n_actions-1
@@ -279,6 +291,48 @@ class RandomTransitionsEnv(gym.Env):
 
 if RANDOM_TRANSITIONS_ID not in gym.registry:
     gym.register(RANDOM_TRANSITIONS_ID, entry_point=RandomTransitionsEnv)
+
+# %% ../nbs/01_envs.ipynb #8f641694
+def reach_depth(table:np.ndarray, # (n_states, n_actions) transitions: `table[state, action]` is the next state
+                start:int=0       # the state the actions start from
+               ) -> np.ndarray:
+    "Fewest actions from `start` to each state (breadth first), int64 (n_states,); -1 where no action sequence gets there."
+    table = np.asarray(table)
+    depth = np.full(len(table), -1, dtype=np.int64)
+    depth[start], frontier, d = 0, np.array([start]), 0
+    while frontier.size:
+        nxt = np.unique(table[frontier])
+        frontier, d = nxt[depth[nxt] < 0], d + 1
+        depth[frontier] = d
+    return depth
+
+def _carve_passages(table:np.ndarray,          # the uniform (n_states, n_actions) table, left unchanged
+                    cfg:RandomTransitionsConfig # the env's config, with `passages` > 0
+                   ) -> np.ndarray:
+    "A copy of `table` whose last `passages * passage_len` states are narrow passages (see above)."
+    S, A = table.shape
+    P, L = cfg.passages, cfg.passage_len
+    n_open = S - P * L
+    rng = np.random.default_rng([cfg.seed, 1])       # a stream of its own: the uniform table is the one without passages
+    t = table.copy()
+    into = t[:n_open] >= n_open                      # open states lead only to open states...
+    t[:n_open][into] = rng.integers(n_open, size=int(into.sum()))
+    start = 0 if cfg.start_state is None else cfg.start_state
+    reach = np.flatnonzero(reach_depth(t[:n_open], start) >= 0)
+    if P > reach.size * A:
+        raise ValueError(f'passages={P} needs an entrance (open state, action) each, but only {reach.size * A} '
+                         f'such pairs are reachable from state {start}')
+    doors = rng.choice(reach.size * A, size=P, replace=False)   # ...but for one entrance pair per passage
+    right = rng.integers(A, size=(P, L))              # the one action that goes on, in each passage state
+    for c, door in enumerate(doors):
+        s, a = reach[door // A], door % A
+        chain = n_open + c * L + np.arange(L)
+        t[chain] = s                                  # a wrong action falls back to the entrance's open state
+        t[chain[:-1], right[c, :-1]] = chain[1:]
+        t[chain[-1]] = rng.integers(n_open, size=A)   # the deep end leads out to open states, its right action to
+        t[chain[-1], right[c, -1]] = t[s, a]          # where the entrance pair led before: no open state is cut off
+        t[s, a] = chain[0]
+    return t
 
 # %% ../nbs/01_envs.ipynb #017de491
 def make_env(cfg:EnvConfig|RandomTransitionsConfig|None=None # the env's config (default: Montezuma, `EnvConfig()`)
