@@ -28,16 +28,18 @@ from .tokenizer import Tokenizer, make_tokenizer, world_model_config
 from .train import TrainConfig, make_optimizer, tokenize_replay, train_step
 
 # %% auto #0
-__all__ = ['POLICIES', 'AgentConfig', 'AtariCoverage', 'table_accuracy', 'TableCoverage', 'make_coverage', 'Agent',
-           'predicted_vs_real', 'plot_predicted_vs_real']
+__all__ = ['POLICIES', 'EXPLORERS', 'KEY_RAM', 'KEY_BIT', 'AgentConfig', 'AtariCoverage', 'table_accuracy', 'TableCoverage',
+           'make_coverage', 'Agent', 'predicted_vs_real', 'plot_predicted_vs_real']
 
 # %% ../nbs/07_agent.ipynb #49ddcf08
-POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None}   # policy -> search mode
+POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
+            'goexplore': None, 'hierarchical': 'learn'}
+EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`)
 
 @dataclasses.dataclass(frozen=True)
 class AgentConfig(Config):
     "The online agent's policy and its schedule of acting, learning, logging and checkpointing (in ticks)."
-    policy: str = 'learnmax'    # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', or 'random'
+    policy: str = 'learnmax'    # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', 'random', 'count' (seek the unseen), or an explorer
     n_envs: int = 4             # envs stepped together; one tick = one step of each
     n_steps: int = 64           # ticks in all (env steps: n_steps * n_envs)
     warmup: int = 16            # random ticks before the tokenizer is fitted, the world model trained and planning starts
@@ -69,17 +71,21 @@ class AgentConfig(Config):
         return self
 
 # %% ../nbs/07_agent.ipynb #37b2a07d
+KEY_RAM, KEY_BIT = 65, 2   # Montezuma: the inventory byte, and its bit of the first room's key (0 -> 2 with the key's 100 points)
+
 class AtariCoverage:
-    "Rooms (from RAM) and Go-Explore cells seen."
-    def __init__(self, env_cfg:EnvConfig): self.rooms, self.cells, self.frame_skip = set(), set(), env_cfg.frame_skip
-    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None):
-        "Record an observation (and the action that led to it from the state `before`)."
-        self.cells.add(cell(obs))
+    "Rooms (from RAM), Go-Explore cells (with the room) and, in Montezuma, whether the first room's key was held."
+    def __init__(self, env_cfg:EnvConfig):
+        self.rooms, self.cells, self.frame_skip, self.key = set(), set(), env_cfg.frame_skip, False
+    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
+        "Record an observation (and the action that led to it from the state `before`; `env` for its RAM)."
+        self.cells.add((int(info.get('room', -1)), cell(obs)))
         if 'room' in info: self.rooms.add(int(info['room']))
+        if env is not None and getattr(env, 'montezuma', False): self.key |= bool(env.ale.getRAM()[KEY_RAM] & KEY_BIT)
     def record(self, model:GPT|None, env_steps:int) -> dict:
-        return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells))
-    def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells))
-    def load_state_dict(self, s:dict): self.rooms, self.cells = set(s['rooms']), set(s['cells'])
+        return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key))
+    def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key)
+    def load_state_dict(self, s:dict): self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key', False)
 
 @torch.no_grad()
 def table_accuracy(model:GPT,      # a world model of a random-transitions env (frame layout)
@@ -96,10 +102,11 @@ def table_accuracy(model:GPT,      # a world model of a random-transitions env (
 
 class TableCoverage:
     "The (state, action) pairs of a random-transitions table tried, the states seen, and the model's accuracy on the table."
+    frame_skip = 1
     def __init__(self, env_cfg:RandomTransitionsConfig):
         self.table = make_env(env_cfg).table
         self.pairs, self.cells = set(), set()
-    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None):
+    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
         if action is not None: self.pairs.add((int(before['state']), int(action)))
         self.cells.add(int(info['state']))
     def record(self, model:GPT|None, env_steps:int) -> dict:
@@ -138,13 +145,16 @@ class Agent:
                                                corpus, dvq_fine_tune)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
+        if cfg.policy in EXPLORERS and type(self) is Agent:
+            raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: use learnmax.explorers.make_agent')
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)
+        if cfg.policy == 'count': self.search = self.search.replace(entropy=0.0, count_bonus=self.search.count_bonus or 1.0)
         self.gpt_cfg = world_model_config(self.tok, names, gpt)
         self.search.check(self.A, self.gpt_cfg.window)
         if cfg.commit > self.search.depth: raise ValueError(f'AgentConfig.commit={cfg.commit} exceeds the search depth {self.search.depth}')
         self.run_dir = RunDir(run_dir or tempfile.mkdtemp(prefix='agent_'))
         self.configs = {'agent': cfg.to_dict(), 'env': env_cfg.to_dict(), 'gpt': self.gpt_cfg.to_dict(),
-                        'search': self.search.to_dict(), 'tokenizer': self.tok.config()}
+                        'search': self.search.to_dict(), 'tokenizer': self.tok.config(), **self._more_configs()}
         self.loop = Loop(self.run_dir, cfg.n_steps, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}', progress=progress,
                          postfix=('rooms', 'cells', 'pairs_frac'))
         self.cov = make_coverage(env_cfg)
@@ -177,7 +187,9 @@ def _start(self:Agent):
     for i, e in enumerate(self.envs):
         o, inf = e.reset(seed=cfg.seed + i); self.obs.append(o); self.info.append(inf); self.cov.seen(o, inf)
     self.hist = [[] for _ in range(N)]
+    self.ep_ret, self.best_score, self.first_reward, self.taken = np.zeros(N), 0.0, None, 0
     if self.tok.fitted: self._tokenize_all()
+    self._start_more()
 
 @patch
 def _state(self:Agent, s:int) -> dict:
@@ -188,7 +200,9 @@ def _state(self:Agent, s:int) -> dict:
                 envs=[e.clone_state() for e in self.envs], replay_rows=len(self.replay), np_rng=self.rng.bit_generator.state,
                 gen=self.gen.get_state(), rng=rng_state(), counts=self.counts.state_dict(), coverage=self.cov.state_dict(),
                 tokenizer=self.tok.state_dict() if self.tok.fitted else None,
-                model=None if self.model is None else self.model.state_dict(), opt=None if self.opt is None else self.opt.state_dict())
+                model=None if self.model is None else self.model.state_dict(), opt=None if self.opt is None else self.opt.state_dict(),
+                score=dict(ep_ret=self.ep_ret.copy(), best=self.best_score, first_reward=self.first_reward, taken=self.taken),
+                more=self._more_state())
 
 @patch
 def _resume(self:Agent):
@@ -208,7 +222,19 @@ def _resume(self:Agent):
     if ck['model'] is not None:
         self._new_model(); self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt'])
     for i, (e, snap) in enumerate(zip(self.envs, ck['envs'])): e.reset(seed=self.cfg.seed + i); e.restore_state(snap)
+    sc = ck['score']
+    self.ep_ret, self.best_score, self.first_reward, self.taken = sc['ep_ret'].copy(), sc['best'], sc['first_reward'], sc['taken']
+    self._resume_more(ck['more'])
     set_rng_state(ck['rng'])
+
+@patch
+def _more_configs(self:Agent) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on resume
+@patch
+def _start_more(self:Agent): "What a subclass adds to a fresh start (nothing here)."
+@patch
+def _more_state(self:Agent) -> dict: return {}   # what a subclass adds to a checkpoint
+@patch
+def _resume_more(self:Agent, s:dict): "Restore what `_more_state` saved (nothing here)." 
 
 # %% ../nbs/07_agent.ipynb #0efe8022
 @patch
@@ -281,14 +307,16 @@ def _act(self:Agent) -> np.ndarray:
     "Random actions (warm-up, `random` policy, no model yet) or the next committed actions of searched plans."
     N = self.cfg.n_envs
     if self.cfg.policy == 'random' or self.model is None: return self.rng.integers(self.A, size=N)
-    groups = {}                                    # history length -> {history: (its arrays, envs that stand there)}
+    goals, groups = self._goals(), {}              # history length -> {(history, goal): (its arrays, goal, envs that stand there)}
     for i in range(N):
         if self.queue[i]: continue
-        h = self._history(i)
-        groups.setdefault(len(h[0]), {}).setdefault((h[0].tobytes(), h[1].tobytes()), (h, []))[1].append(i)
+        h, g = self._history(i), None if goals is None else goals[i]
+        key = (h[0].tobytes(), h[1].tobytes(), None if g is None else g.tobytes())
+        groups.setdefault(len(h[0]), {}).setdefault(key, (h, g, []))[2].append(i)
     for T, same in sorted(groups.items()):
-        hs, envs = zip(*same.values())
-        p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search, self.counts, self.gen)
+        hs, gs, envs = zip(*same.values())
+        p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search, self.counts, self.gen,
+                       goal=None if goals is None else np.stack(gs))
         self._plan_seconds += p.seconds
         for r, e in enumerate(envs):              # envs in the same state take different first actions, best first
             for k, i in enumerate(e): self.queue[i] = p.by_first[r, k % self.A, :self.cfg.commit].tolist()
@@ -296,19 +324,39 @@ def _act(self:Agent) -> np.ndarray:
     return np.array([q.pop(0) for q in self.queue])
 
 @patch
+def _goals(self:Agent) -> np.ndarray|None:
+    "(N, n) per env the tokens of a frame its planner heads for (-1 rows: none), or None (the flat agents: no goals)."
+    return None
+
+@patch
+def _after_step(self:Agent, i:int, obs, info:dict, action:int, reward:float) -> tuple:
+    "A subclass's look at env `i`'s new state: (obs, info, cut); `cut` when it moved the env elsewhere (ending the replay's episode)."
+    return obs, info, False
+
+@patch
+def _reset_env(self:Agent, i:int) -> tuple:
+    "Start env `i`'s next episode: (obs, info)."
+    return self.envs[i].reset()
+
+@patch
 def _tick(self:Agent):
-    "Step every env once; remember, count and record; reset the envs whose episode ended."
+    "Step every env once; remember, count and record; reset the envs whose episode ended (or that a subclass moved)."
     cfg, t, acts = self.cfg, self.t, self._act()
     frames, dones = np.stack(self.obs), np.zeros(cfg.n_envs, bool)
     for i, (e, a) in enumerate(zip(self.envs, acts.tolist())):
-        obs, _, term, trunc, info = e.step(a)
-        self.ep_len[i] += 1
+        obs, r, term, trunc, info = e.step(a)
+        self.ep_len[i] += 1; self.taken += 1; self.ep_ret[i] += r
+        if r > 0 and self.first_reward is None: self.first_reward = self.taken
+        self.best_score = max(self.best_score, float(self.ep_ret[i]))
         dones[i] = term or trunc or (cfg.reset_after and self.ep_len[i] >= cfg.reset_after)
-        self.cov.seen(obs, info, a, self.info[i])
+        self.cov.seen(obs, info, a, self.info[i], e)
         if self.cur is not None: self.hist[i] = (self.hist[i] + [(self.cur[i], a)])[-self.gpt_cfg.window:]
         if dones[i]:
-            obs, info = e.reset(); self.cov.seen(obs, info)
-            self.queue[i], self.hist[i], self.ep_len[i] = [], [], 0
+            obs, info = self._reset_env(i); self.cov.seen(obs, info, env=e); self.ep_ret[i] = 0.0
+        else:
+            obs, info, dones[i] = self._after_step(i, obs, info, a, r)
+            if dones[i]: self.cov.seen(obs, info, env=e)
+        if dones[i]: self.queue[i], self.hist[i], self.ep_len[i] = [], [], 0
         self.obs[i], self.info[i] = obs, info
     self.replay.append(frames, acts, self.ep, dones)
     if self.cur is not None:
@@ -328,7 +376,9 @@ def _step(self:Agent, s:int, log:bool) -> dict:
     if not log: return {}
     wall = max(time.perf_counter() - self._t0, 1e-9)
     rec = dict(env_steps=s * cfg.n_envs, episodes=self.next_ep, distinct_tokens=self.counts.distinct, **self.last,
-               **self.cov.record(self.model, s * cfg.n_envs), steps_per_s=(s - self._s0) * cfg.n_envs / wall,
+               **self.cov.record(self.model, self.taken), score=self.best_score,
+               first_reward_frames=None if self.first_reward is None else self.first_reward * self.cov.frame_skip,
+               steps_per_s=(s - self._s0) * cfg.n_envs / wall,
                plan_seconds_frac=self._plan_seconds / wall, train_seconds_frac=self._train_seconds / wall)
     self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), s, 0.0, 0.0
     return rec
