@@ -104,7 +104,8 @@ class TableCoverage:
     "The (state, action) pairs of a random-transitions table tried, the states seen, and the model's accuracy on the table."
     frame_skip = 1
     def __init__(self, env_cfg:RandomTransitionsConfig):
-        self.table = make_env(env_cfg).table
+        env = make_env(env_cfg)
+        self.table, self.n_open = env.table, env.n_open      # states n_open.. are narrow passages (chapter `01_envs`)
         self.pairs, self.cells = set(), set()
     def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
         if action is not None: self.pairs.add((int(before['state']), int(action)))
@@ -112,6 +113,7 @@ class TableCoverage:
     def record(self, model:GPT|None, env_steps:int) -> dict:
         S, A = self.table.shape
         rec = dict(frames=env_steps, pairs_frac=len(self.pairs) / (S * A), states_seen=len(self.cells))
+        if self.n_open < S: rec['passage_frac'] = sum(s >= self.n_open for s in self.cells) / (S - self.n_open)   # passage states seen
         if model is not None: rec['table_acc'] = table_accuracy(model, self.table)
         return rec
     def state_dict(self) -> dict: return dict(pairs=set(self.pairs), cells=set(self.cells))

@@ -13,9 +13,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .agent import Agent, AgentConfig
+from .agent import AgentConfig
 from .config import read_metrics
-from .stats import compare, describe
+from .explorers import make_agent
+from .stats import compare, describe, t_quantile
 
 # %% auto #0
 __all__ = ['compare_agents', 'curve', 'summary', 'versus', 'plot_curves']
@@ -25,7 +26,7 @@ def _run_one(env_cfg, cfg:AgentConfig, run_dir:str, kwargs:dict) -> list[dict]:
     "One agent run to the end (resuming if it was stopped); its metric records."
     torch.set_num_threads(1)
     done = [r for r in read_metrics(Path(run_dir)/'metrics.jsonl') if r.get('step') == cfg.n_steps]
-    if not done: Agent(env_cfg, cfg, run_dir, progress=False, **kwargs).run()
+    if not done: make_agent(env_cfg, cfg, run_dir, progress=False, **kwargs).run()
     return read_metrics(Path(run_dir)/'metrics.jsonl')
 
 def compare_agents(env_cfg,                   # the env (an `EnvConfig` or a `RandomTransitionsConfig`)
@@ -35,7 +36,7 @@ def compare_agents(env_cfg,                   # the env (an `EnvConfig` or a `Ra
                    root:str|Path,             # run folders go to root/<policy>_s<seed>
                    workers:int=1,             # parallel processes (1: run here, one after the other)
                    progress:bool=True,        # a bar over runs
-                   **agent_kwargs             # gpt, search, tokenizer, dvq, dvq_train for `Agent`
+                   **agent_kwargs             # gpt, search, tokenizer, dvq, dvq_train; explore, frontier, hierarchy, levels (`make_agent`)
                   ) -> dict:
     "{policy: {seed: metric records}} of every run, run or resumed as needed."
     if not policies or not seeds: raise ValueError('give at least one policy and one seed')
@@ -83,13 +84,16 @@ def plot_curves(ax,             # a matplotlib axis
                 results:dict,   # from `compare_agents`
                 y:str,          # the metric
                 x:str='frames', # the x axis
-                colors:dict|None=None # policy -> colour
+                colors:dict|None=None, # policy -> colour
+                band:str='sd'   # the band: 'sd' (one standard deviation) or 'ci95' (95% interval of the mean, Student's t)
                ):
-    "Mean over seeds of `y` against `x` per policy, with a band of one standard deviation."
+    "Mean over seeds of `y` against `x` per policy, with a band of one standard deviation or the 95% interval of the mean."
+    if band not in ('sd', 'ci95'): raise ValueError(f"band must be 'sd' or 'ci95', got {band!r}")
     for i, (p, runs) in enumerate(results.items()):
         xs, v = curve(runs, y, x)
         c = (colors or {}).get(p, f'C{i}')
         ax.plot(xs, v.mean(0), color=c, label=f'{p} ({len(v)} seeds)')
-        sd = v.std(0, ddof=1) if len(v) > 1 else np.zeros(v.shape[1])
-        ax.fill_between(xs, v.mean(0) - sd, v.mean(0) + sd, color=c, alpha=0.2, lw=0)
+        n = len(v); sd = v.std(0, ddof=1) if n > 1 else np.zeros(v.shape[1])
+        half = sd if band == 'sd' else t_quantile(0.975, n - 1) * sd / np.sqrt(n) if n > 1 else np.zeros(v.shape[1])
+        ax.fill_between(xs, v.mean(0) - half, v.mean(0) + half, color=c, alpha=0.2, lw=0)
     ax.set(xlabel=x, ylabel=y)
