@@ -110,4 +110,4 @@ def test_repository_paper_builds(tmp_path):
         if (ROOT/'figures'/'paper'/f'{name}.json').exists(): assert e['source'] == 'paper', name
         elif e['present']: assert e['provenance'].startswith('Smoke test'), name
     assert found['salience']['present'] and found['salience']['section'] == 'salience'      # a first detector, measured
-    assert not found['hierarchy_levels']['present']                                           # not built
+    assert found['exploration']['present'] and found['exploration']['section'] == 'exploration'   # the study, built
