@@ -298,7 +298,8 @@ class GPT(nn.Module):
 
     def forward(self, tokens:torch.Tensor,      # (B, L) or (B, L, 2), see `embed`
                 cache:KVCache|None=None,        # feed after the cached positions, and append to the cache
-                frames:bool=False               # decode 'parallel': also the next-frame logits after every whole frame in `tokens`
+                frames:bool=False,              # decode 'parallel': also the next-frame logits after every whole frame in `tokens`
+                hidden:bool=False               # return the final hidden states (B, L, n_embd) instead of logits (the loss applies the head per token type)
                ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
         "Logits (B, L, n_out) of every position; with `frames`, also (B, F, n_tokens, vocab): the next frame after each of the F whole frames in `tokens`."
         c, L = self.cfg, tokens.shape[1]
@@ -315,6 +316,7 @@ class GPT(nn.Module):
         if cache is not None:
             cache.length += L
             cache.tokens = tokens if cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
+        if hidden: return self.ln_f(x)
         logits = self.head(self.ln_f(x))
         if not frames: return logits
         nf = L // c.per_frame                     # whole frames among the tokens (`start` is a frame's first position)
@@ -324,7 +326,7 @@ class GPT(nn.Module):
 class LossOut(NamedTuple):
     loss: torch.Tensor   # mean cross-entropy over all predicted tokens (differentiable)
     stats: dict          # per token type: n, top1, topk, nll (summed, detached)
-    logits: torch.Tensor # (B, L, n_out) the logits
+    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab))
 
 def _typed(logp, tgt, k, stats, name):
     "Add the hits of log-probs `logp` (N, C) against targets `tgt` (N,) to `stats[name]`; return the summed NLL."
@@ -376,9 +378,9 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
     "Cross-entropy of the layout's predictions over a window, with hit counts per token type."
     c = self.cfg
     tok, st, ac = self.inputs_targets(states, actions)
-    logits = (self if net is None else net)(tok)
     stats = {}
     if c.joint:
+        logits = (self if net is None else net)(tok)
         m = st >= 0
         lj = logits[m].float().view(-1, c.n_actions, c.vocab)
         la = torch.logsumexp(lj, 2)                                   # (N, A): log of the marginal of a, unnormalised
@@ -387,10 +389,12 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         cond = lj[torch.arange(len(lj), device=lj.device), ac[m]]      # (N, S): logits of s' at the true action
         nll = nll + _typed(F.log_softmax(cond, 1), st[m], k, stats, 'state')
         n = m.sum()
-    else:
-        nll = _dense(logits[..., :c.vocab], st, k, stats, 'state')
-        if (ac >= 0).any(): nll = nll + _dense(logits[..., -c.n_actions:], ac, k, stats, 'action')
-        n = (st >= 0).sum() + (ac >= 0).sum()
+    else:   # the head applied per token type: state logits at every position (most are state targets), action logits only at action targets
+        h, W = (self if net is None else net)(tok, hidden=True), self.head.weight
+        logits = F.linear(h, W[:c.vocab])
+        nll, ma = _dense(logits, st, k, stats, 'state'), ac >= 0
+        if ma.any(): nll = nll + _typed(F.log_softmax(F.linear(h[ma], W[-c.n_actions:]).float(), -1), ac[ma], k, stats, 'action')
+        n = (st >= 0).sum() + ma.sum()
     return LossOut(nll / n.clamp(min=1), stats, logits)
 
 # %% ../nbs/04_gpt.ipynb #29f8fd69
