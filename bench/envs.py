@@ -1,15 +1,19 @@
 """Steps per second of the environment layer, against a raw ale-py loop (the limit on this machine).
 
-    python bench/envs.py [--seconds 3] [--n-envs 8] [--repeats 3]
+    python bench/envs.py [--seconds 3] [--warmup 3] [--rollout 128] [--n-envs 8] [--repeats 3]
 
 One step = one agent action = 4 emulator frames, with the observation fetched (and, from (b) on, resized to 84x84).
-Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly; (b) one `make_env` env;
+Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly, and (a2) in two processes at once (what
+the machine itself loses when both cores work); (b) one `make_env` env;
 (c) `VecCollector` with n envs in this process; (d) with 1 worker process; (e) with 2 worker processes; (f) ale-py's
 `AtariVectorEnv` (C++ threads, 84x84 natively, but no RAM info or snapshots), for reference.
 Each row is the median of `--repeats` measurements (their spread is printed) and is given per core against (a):
 rows using k cores are divided by k x (a). Targets: >= 0.9 per core, and 2 workers faster than 1.
+Every measurement first runs `--warmup` seconds, so each process's memory of shrunk screen bands is as warm as in a
+long collection; collectors are asked for `--rollout` steps at a time (128, as the corpus experiment does).
 """
 import argparse
+import multiprocessing as mp
 import os
 import time
 
@@ -21,9 +25,13 @@ from learnmax.collect import VecCollector
 from learnmax.envs import REDUCED_ACTIONS, EnvConfig, make_env
 
 
+WARMUP = 3.0
+
+
 def timed(step, seconds):
-    "Call `step()` (which returns how many env steps it made) for about `seconds`; steps per second."
-    step()                                          # warm-up
+    "Call `step()` (which returns how many env steps it made) for `WARMUP` seconds, then for about `seconds`; steps per second."
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < WARMUP: step()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds: n += step()
     return n / (time.perf_counter() - t0)
@@ -43,6 +51,23 @@ def raw_ale(seconds):
     return timed(step, seconds)
 
 
+def _raw_in(q, seconds, warmup):
+    global WARMUP
+    WARMUP = warmup
+    q.put(raw_ale(seconds))
+
+
+def raw_ale_parallel(seconds, n_procs):
+    "`raw_ale` in `n_procs` processes at once: their summed steps per second."
+    ctx = mp.get_context('spawn')
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_raw_in, args=(q, seconds, WARMUP)) for _ in range(n_procs)]
+    for p in procs: p.start()
+    out = sum(q.get() for _ in procs)
+    for p in procs: p.join()
+    return out
+
+
 def one_env(seconds):
     env, rng = make_env(EnvConfig()), np.random.default_rng(0)
     env.reset()
@@ -54,9 +79,9 @@ def one_env(seconds):
     return timed(step, seconds)
 
 
-def collector(seconds, n_envs, n_workers):
+def collector(seconds, n_envs, n_workers, rollout):
     with VecCollector(EnvConfig(), n_envs=n_envs, n_workers=n_workers, keep_segments=False) as col:
-        return timed(lambda: col.rollout(25).get('dones').size, seconds)
+        return timed(lambda: col.rollout(rollout).get('dones').size, seconds)
 
 
 def vector_env(seconds, n_envs):
@@ -74,15 +99,18 @@ def vector_env(seconds, n_envs):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--seconds', type=float, default=3.0, help='time per measurement')
+    p.add_argument('--warmup', type=float, default=WARMUP, help='seconds run before each measurement')
+    p.add_argument('--rollout', type=int, default=128, help='steps per collector rollout')
     p.add_argument('--n-envs', type=int, default=8, help='envs in the collector and the vector env')
     p.add_argument('--repeats', type=int, default=3, help='measurements per row (median and spread are printed)')
     args = p.parse_args()
-    s, n, cores = args.seconds, args.n_envs, os.cpu_count()
+    s, n, r, cores, WARMUP = args.seconds, args.n_envs, args.rollout, os.cpu_count(), args.warmup
     rows = [('(a) raw ALEInterface loop, frame_skip=4', 1, lambda: raw_ale(s)),
+            ('(a2) raw ALEInterface loop, 2 processes at once', min(2, cores), lambda: raw_ale_parallel(s, min(2, cores))),
             ('(b) one make_env env (84x84x3, RAM info)', 1, lambda: one_env(s)),
-            (f'(c) VecCollector, {n} envs, in this process', 1, lambda: collector(s, n, 0)),
-            (f'(d) VecCollector, {n} envs, 1 worker process', 1, lambda: collector(s, n, 1)),
-            (f'(e) VecCollector, {n} envs, 2 worker processes', min(2, cores), lambda: collector(s, n, 2)),
+            (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, lambda: collector(s, n, 0, r)),
+            (f'(d) VecCollector, {n} envs, rollout({r}), 1 worker', 1, lambda: collector(s, n, 1, r)),
+            (f'(e) VecCollector, {n} envs, rollout({r}), 2 workers', min(2, cores), lambda: collector(s, n, 2, r)),
             (f'(f) ale_py AtariVectorEnv, {n} envs (no RAM info)', min(n, cores), lambda: vector_env(s, n))]
     results = {}
     for _ in range(args.repeats):                   # interleaved, so a burst of load elsewhere hits every row alike

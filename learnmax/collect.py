@@ -31,13 +31,14 @@ def random_policy(n_actions:int, # actions to draw from
     policy.uses_frames = False
     return policy
 
-def _arrays(n_envs:int, K:int, fshape:tuple, fdtype:str, n_info:int) -> list:
+def _arrays(n_envs:int, K:int, fshape:tuple, fdtype:str, n_info:int, n_bufs:int=1) -> list:
+    B = n_bufs                                                                                     # buffers of rows
     return [('frames', (n_envs, *fshape), fdtype), ('info', (n_envs, n_info), 'int64'),           # each env's current
-            ('rows_frames', (K, n_envs, *fshape), fdtype), ('rows_info', (K, n_envs, n_info), 'int64'),  # K steps of rows
-            ('rewards', (K, n_envs), 'float64'), ('dones', (K, n_envs), 'bool')]
+            ('rows_frames', (B, K, n_envs, *fshape), fdtype), ('rows_info', (B, K, n_envs, n_info), 'int64'),  # K steps of rows
+            ('rewards', (B, K, n_envs), 'float64'), ('dones', (B, K, n_envs), 'bool')]
 
 def _slots(buf, *layout) -> dict:
-    "Arrays over `buf` (bytes-like): each env's current frame and info; for K steps, the frame and info each step was taken at, its reward and done."
+    "Arrays over `buf` (bytes-like): each env's current frame and info; in each buffer of rows, for K steps, the frame and info each step was taken at, its reward and done."
     out, off = {}, 0
     for k, shape, dt in _arrays(*layout):
         n = int(np.prod(shape)) * np.dtype(dt).itemsize
@@ -48,18 +49,19 @@ def _slots(buf, *layout) -> dict:
 def _slots_bytes(*layout) -> int:
     return sum(-(-int(np.prod(s)) * np.dtype(d).itemsize // 8) * 8 for _, s, d in _arrays(*layout))
 
-def _step_envs(envs, actions, slots, first:int=0):
-    "Step `envs` (slots `first`, `first+1`, ...) through the rows of `actions` (k, len(envs)), resetting finished ones; step j fills row j of `slots`."
-    cur, cur_info = slots['frames'], slots['info']
+def _step_envs(envs, actions, slots, first:int=0, buf:int=0):
+    "Step `envs` (slots `first`, `first+1`, ...) through the rows of `actions` (k, len(envs)), resetting finished ones; step j fills row j of buffer `buf`."
+    cur, cur_info, keys, mine = slots['frames'], slots['info'], envs[0].info_keys, slice(first, first + len(envs))
+    frames, info, rewards, dones = (slots[k][buf] for k in ('rows_frames', 'rows_info', 'rewards', 'dones'))
+    if len(actions): frames[0, mine], info[0, mine] = cur[mine], cur_info[mine]   # the frame and info step j is taken at: row j
     for j, acts in enumerate(actions):
-        frames, info, rewards, dones = slots['rows_frames'][j], slots['rows_info'][j], slots['rewards'][j], slots['dones'][j]
-        for e, (env, a) in enumerate(zip(envs, acts)):
-            i = first + e
-            frames[i], info[i] = cur[i], cur_info[i]
+        to, to_info = (frames[j + 1], info[j + 1]) if j + 1 < len(actions) else (cur, cur_info)   # where the next frame goes
+        rs, ds, infos = [], [], []
+        for i, (env, a) in enumerate(zip(envs, acts), first):
             obs, r, term, trunc, inf = env.step(a)
             if term or trunc: obs, inf = env.reset()
-            cur[i], rewards[i], dones[i] = obs, r, term or trunc
-            cur_info[i] = [inf[k] for k in env.info_keys]
+            to[i] = obs; rs.append(r); ds.append(term or trunc); infos.append([inf[k] for k in keys])
+        rewards[j, mine], dones[j, mine], to_info[mine] = rs, ds, infos
 
 # %% ../nbs/01b_collect.ipynb #f53dad67
 class VecCollector:
@@ -85,7 +87,7 @@ class VecCollector:
         fshape, fdtype = (space.shape, space.dtype.str) if isinstance(space, spaces.Box) else ((), '<i8')
         frame_bytes = int(np.prod(fshape)) * np.dtype(fdtype).itemsize
         K = max(1, min(32, (8 << 20) // (n_envs * frame_bytes)))   # steps per message: up to 32, rows in at most 8 MB
-        layout = (n_envs, K, fshape, fdtype, len(self.info_keys))
+        layout = (n_envs, K, fshape, fdtype, len(self.info_keys), 2 if n_workers else 1)   # workers: two buffers of rows
         self.policy = policy or random_policy(self.n_actions, seed)
         self._ep = np.arange(first_episode_id, first_episode_id + n_envs, dtype=np.int64)
         self.next_episode_id = first_episode_id + n_envs
@@ -116,8 +118,9 @@ def _collector_worker(conn, kind:str, fields:dict, first:int, seeds:list, raw, l
             obs, inf = env.reset(seed=s)
             slots['frames'][first + j], slots['info'][first + j] = obs, [inf[k] for k in env.info_keys]
         conn.send_bytes(b'')
-        while msg := conn.recv_bytes():                  # an empty message: stop
-            try: _step_envs(envs, np.frombuffer(msg, np.int64).reshape(-1, len(envs)).tolist(), slots, first); conn.send_bytes(b'')
+        while msg := conn.recv_bytes():                  # an empty message: stop; else the buffer, then k steps of actions
+            msg = np.frombuffer(msg, np.int64)
+            try: _step_envs(envs, msg[1:].reshape(-1, len(envs)).tolist(), slots, first, int(msg[0])); conn.send_bytes(b'')
             except Exception as e: conn.send_bytes(b'E' + pickle.dumps(e))
     except (EOFError, KeyboardInterrupt, BrokenPipeError): pass   # the collector went away
     except Exception as e:
@@ -153,26 +156,28 @@ def _start_workers(self:VecCollector, cfg, seed:int, layout:tuple):
                             args=(there, type(cfg).__name__, fields, first, [seed + first + j for j in range(n)], raw, layout))
             p.start(); there.close()
             self._procs.append(p); self._conns.append(here)
-        for c in self._conns: self._reply(c)
+        if (err := self._wait()) is not None: raise err
     except BaseException: _stop_workers(self._procs, self._conns); raise
 
 @patch
-def _reply(self:VecCollector, conn):
-    "Wait for a worker's answer; raise its exception, or a RuntimeError if it died."
-    try: msg = conn.recv_bytes()
-    except (EOFError, OSError): raise RuntimeError('a VecCollector worker process died; close the collector and make a new one') from None
-    if msg: raise pickle.loads(msg[1:])
-
-@patch
-def _step(self:VecCollector, actions:np.ndarray # (k, n_envs) k steps of actions
-         ):
-    "Step every env `k` times (in this process, in threads, or in the workers); the rows land in `self._slots`."
+def _send(self:VecCollector, actions:np.ndarray, # (k, n_envs) k steps of actions
+          buf:int=0):                            # the buffer of rows they fill
+    "Step every env `k` times: here (or in threads), done on return; in the workers, begun, and answered by `_wait`."
     if self._conns:
         if not self._stop.alive: raise RuntimeError('this VecCollector is closed: its worker processes are stopped')
-        for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.ascontiguousarray(actions[:, first:first + n], np.int64).tobytes())
-        for c in self._conns: self._reply(c)
+        for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.r_[buf, actions[:, first:first + n].ravel()].astype(np.int64).tobytes())
     elif self._pool: list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[:, i:i+1].tolist(), self._slots, i), range(self.n_envs)))
     else: _step_envs(self.envs, actions.tolist(), self._slots)
+
+@patch
+def _wait(self:VecCollector):
+    "Every worker's answer to the oldest message in flight (nothing to wait for without workers): the first exception one raised, or None."
+    errs = []
+    for conn in self._conns:
+        try: msg = conn.recv_bytes()
+        except (EOFError, OSError): raise RuntimeError('a VecCollector worker process died; close the collector and make a new one') from None
+        if msg: errs.append(pickle.loads(msg[1:]))
+    return errs[0] if errs else None
 
 @patch
 def close(self:VecCollector):
@@ -199,19 +204,28 @@ def rollout(self:VecCollector, n_steps:int # steps of every env
     out = dict(frames=np.empty((n_steps, *S['frames'].shape), S['frames'].dtype), actions=np.empty((n_steps, E), np.int64),
                rewards=np.empty((n_steps, E), np.float32), dones=np.empty((n_steps, E), bool),
                episode_id=np.empty((n_steps, E), np.int64), **{k: np.empty((n_steps, E), np.int64) for k in self.info_keys})
-    K = 1 if getattr(self.policy, 'uses_frames', True) else len(S['dones'])   # steps per message
-    t = 0
-    while t < n_steps:
-        k = min(K, n_steps - t)
-        out['actions'][t:t + k] = [self._actions(S['frames']) for _ in range(k)]   # (k > 1: a policy that ignores frames)
-        self._step(out['actions'][t:t + k])
-        out['frames'][t:t + k], out['rewards'][t:t + k], out['dones'][t:t + k] = S['rows_frames'][:k], S['rewards'][:k], S['dones'][:k]
-        for j, key in enumerate(self.info_keys): out[key][t:t + k] = S['rows_info'][:k, :, j]
-        for j in range(k):
-            out['episode_id'][t + j] = self._ep
-            for i in np.flatnonzero(S['dones'][j]).tolist():
-                self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
-        t += k
+    B, K = S['dones'].shape[:2]                                  # buffers of rows, steps per message
+    if getattr(self.policy, 'uses_frames', True): B = K = 1      # the policy sees each step's frames before the next
+    elif B > 1: K = max(1, min(K, -(-n_steps // B)))              # at least B messages, so the workers always have one
+    starts, sent, done = range(0, n_steps, K), 0, 0
+    try:
+        for c, t in enumerate(starts):
+            while sent < min(len(starts), c + B):   # B messages in flight: the workers play one while another's rows are copied
+                lo, hi = starts[sent], min(starts[sent] + K, n_steps)
+                out['actions'][lo:hi] = [self._actions(S['frames']) for _ in range(hi - lo)]   # (K > 1: a policy that ignores frames)
+                self._send(out['actions'][lo:hi], sent % B); sent += 1
+            err = self._wait(); done += 1
+            if err is not None: raise err
+            k, b = min(K, n_steps - t), c % B
+            out['frames'][t:t + k], out['rewards'][t:t + k], out['dones'][t:t + k] = S['rows_frames'][b, :k], S['rewards'][b, :k], S['dones'][b, :k]
+            for j, key in enumerate(self.info_keys): out[key][t:t + k] = S['rows_info'][b, :k, :, j]
+            for j in range(k):
+                out['episode_id'][t + j] = self._ep
+                for i in np.flatnonzero(S['dones'][b, j]).tolist():
+                    self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
+    except BaseException:
+        while done < sent: self._wait(); done += 1   # the answers to messages already sent, so the pipes stay in step
+        raise
     self.steps += n_steps * E
     if self.keep_segments: self._gather(out)
     return out

@@ -99,6 +99,7 @@ def _band_rows(src:int, # screen rows
 class AtariEnv(gym.Env):
     "An ALE game as a gymnasium env: uint8 (size, size, C) frames, a chosen action subset, RAM info, exact snapshots."
     metadata = {'render_modes': ['rgb_array']}
+    _memos, _shrunk_max = {}, 16384   # per game, colour and size: a band's palette indices -> its frame rows (~24 MB when full)
 
     def __init__(self, cfg:EnvConfig|None=None, # the game and its settings (default: `EnvConfig()`)
                  **overrides):                    # fields of `cfg` to change, e.g. `grayscale=True`
@@ -122,6 +123,7 @@ class AtariEnv(gym.Env):
         self._bands = [s.reshape(nb, -1).view(view) for s in self._screens]   # each screen, one row per band
         self._stale = True                               # the last screen is not the one `_obs` was made from
         self._lut = np.zeros(256, np.uint32)             # palette index -> its colour's bytes (R, G, B or Y, then 255)
+        self._shrunk = AtariEnv._memos.setdefault((cfg.env_id, cfg.grayscale, cfg.size), {})   # shared by the envs of a process
 
     def _colours(self, idx:np.ndarray):
         "Palette indices `idx` (rows of the current screen) in colour (or luminance), as ALE's own conversion does."
@@ -146,11 +148,21 @@ class AtariEnv(gym.Env):
         else:
             obs, d, w = self._obs.copy(), s * b // cur.shape[0], cur.shape[1]   # d frame rows per band
             ch = np.flatnonzero((bcur != bprev).any(1))                         # the bands that changed
-            if len(ch):   # stacked into one image: each band shrinks alone, so one resize does them all
-                small = cv2.resize(self._colours(cur.reshape(-1, b, w)[ch].reshape(-1, w)), (s, len(ch) * d), interpolation=cv2.INTER_AREA)
-                obs.reshape(-1, d, s, obs.shape[-1])[ch] = small.reshape(len(ch), d, s, -1)
+            if len(ch): obs.reshape(len(bcur), -1)[ch] = self._shrink(cur.reshape(len(bcur), -1), ch.tolist(), (s, d, w))
         self._screens, self._bands, self._stale = [prev, cur], [bprev, bcur], False
         return obs
+
+    def _shrink(self, bands, ch:list, sizes:tuple) -> np.ndarray:
+        "Frame rows of the bands `ch` (one band of palette indices per row of `bands`): remembered ones, the rest shrunk together."
+        (s, d, w), memo = sizes, self._shrunk
+        keys = [bands[j].tobytes() for j in ch]
+        rows = [memo.get(k) for k in keys]
+        new = [i for i, r in enumerate(rows) if r is None]
+        if new:   # stacked into one image: each band shrinks alone, so one resize does them all
+            small = cv2.resize(self._colours(bands[[ch[i] for i in new]].reshape(-1, w)), (s, len(new) * d), interpolation=cv2.INTER_AREA)
+            if len(memo) + len(new) > self._shrunk_max: memo.clear()
+            for i, r in zip(new, small.reshape(len(new), -1)): rows[i] = memo[keys[i]] = r.tobytes()
+        return np.frombuffer(b''.join(rows), np.uint8).reshape(len(ch), -1)
 
     def _info(self) -> dict:
         info = {}

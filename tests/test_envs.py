@@ -1,9 +1,11 @@
 "Edge cases of learnmax.envs that would clutter the chapter: error messages, stitching over uneven rollouts, replay."
+import itertools
+
 import gymnasium as gym
 import numpy as np
 import pytest
 
-from learnmax.collect import VecCollector
+from learnmax.collect import VecCollector, random_policy
 from learnmax.envs import ACTION_NAMES, RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig, cell, make_env
 
 
@@ -141,6 +143,12 @@ def test_worker_errors_are_raised_here():
     with pytest.raises(ValueError, match='action 5 is out of range'): col.rollout(1)
     col.policy = lambda f: np.array([0.5, 1, 1])
     with pytest.raises(ValueError, match='action 0.5 is out of range'): col.rollout(1)
+    calls = itertools.count()                 # a bad action drawn while the first message is in flight (the 41st of 64 draws)
+    col.policy = lambda f: np.array([0, 1, 5 if next(calls) == 40 else 1]); col.policy.uses_frames = False
+    with pytest.raises(ValueError, match='action 5 is out of range'): col.rollout(64)
+    col.policy = random_policy(2)
+    assert col.rollout(64)['actions'].shape == (64, 3)
+    assert not any(c.poll(0.5) for c in col._conns)     # every answer was read: the pipes are in step
     col.close()
 
 
