@@ -291,7 +291,7 @@ def _train_round(self:Agent) -> dict:
     if not len(rows): return rec
     self.model.train()
     for _ in range(self.cfg.gpt_steps):
-        out, _ = train_step(self.model, self.opt, *self._batch(rows[self.rng.choice(len(rows), self.cfg.batch_size)]), grad_clip=1.0)
+        out, _ = train_step(self.model, self.opt, *self._batch(rows[self.rng.choice(len(rows), self.cfg.batch_size)]), grad_clip=1.0, count=False)
     self.model.eval()
     return {**rec, 'train_loss': out.loss.item()}
 

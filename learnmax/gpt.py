@@ -326,11 +326,12 @@ class GPT(nn.Module):
 class LossOut(NamedTuple):
     loss: torch.Tensor   # mean cross-entropy over all predicted tokens (differentiable)
     stats: dict          # per token type: n, top1, topk, nll (summed, detached)
-    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab))
+    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab); 'parallel': L covers frames 0..T-2)
 
 def _typed(logp, tgt, k, stats, name):
-    "Add the hits of log-probs `logp` (N, C) against targets `tgt` (N,) to `stats[name]`; return the summed NLL."
+    "Add the hits of log-probs `logp` (N, C) against targets `tgt` (N,) to `stats[name]` (None: no counts); return the summed NLL."
     nll = -logp.gather(1, tgt[:, None])[:, 0]
+    if stats is None: return nll.sum()
     with torch.no_grad():
         rank = (logp > -nll[:, None]).sum(1)   # classes more likely than the target
         stats[name] = dict(n=torch.tensor(float(len(tgt)), device=logp.device), top1=(rank == 0).sum().float(),
@@ -342,7 +343,8 @@ def _dense(logits, tgt, k, stats, name):
     logp = F.log_softmax(logits.float(), -1)
     m = tgt >= 0
     nll = -(logp.gather(-1, tgt.clamp(min=0)[..., None])[..., 0] * m).sum()
-    with torch.no_grad(): _typed(logp[m], tgt[m], k, stats, name)
+    if stats is not None:
+        with torch.no_grad(): _typed(logp[m], tgt[m], k, stats, name)
     return nll
 
 @patch
@@ -373,12 +375,15 @@ def inputs_targets(self:GPT, states, actions):
 def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
          actions:torch.Tensor,          # (B, T) actions taken at each frame
          k:int=5,                       # k of the top-k accuracy
-         net:nn.Module|None=None        # what to call for the logits: this model wrapped by DDP or `torch.compile`
+         net:nn.Module|None=None,       # what to call for the logits: this model wrapped by DDP or `torch.compile`
+         count:bool=True                # the hit counts per token type (False: `stats` stays empty, a little faster)
         ) -> LossOut:
     "Cross-entropy of the layout's predictions over a window, with hit counts per token type."
     c = self.cfg
     tok, st, ac = self.inputs_targets(states, actions)
-    stats = {}
+    if c.parallel and tok.shape[1] > c.per_frame:   # the last frame predicts nothing, and no earlier position sees it
+        tok, st, ac = tok[:, :-c.per_frame], st[:, :-c.per_frame], ac[:, :-c.per_frame]
+    stats = {} if count else None
     if c.joint:
         logits = (self if net is None else net)(tok)
         m = st >= 0
@@ -395,7 +400,7 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         nll, ma = _dense(logits, st, k, stats, 'state'), ac >= 0
         if ma.any(): nll = nll + _typed(F.log_softmax(F.linear(h[ma], W[-c.n_actions:]).float(), -1), ac[ma], k, stats, 'action')
         n = (st >= 0).sum() + ma.sum()
-    return LossOut(nll / n.clamp(min=1), stats, logits)
+    return LossOut(nll / n.clamp(min=1), stats or {}, logits)
 
 # %% ../nbs/04_gpt.ipynb #29f8fd69
 class Prediction(NamedTuple):

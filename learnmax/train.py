@@ -180,10 +180,11 @@ def train_step(model:GPT,               # the model (in train mode)
                grad_clip:float=1.0,      # clip the global gradient norm (0: never)
                k:int=5,                  # k of the top-k hit counts
                net:torch.nn.Module|None=None, # what to call for the logits (the model wrapped by DDP or `torch.compile`)
-               amp=None                  # an autocast context (default: none)
+               amp=None,                 # an autocast context (default: none)
+               count:bool=True           # the hit counts (False: `out.stats` is empty; the agent needs the loss only)
               ) -> tuple:
     "One optimizer step on a batch of windows; `(LossOut, gradient norm)`. Used by `train_gpt` and by the online agent."
-    with (amp or contextlib.nullcontext()): out = model.loss(states, actions, k, net=net)
+    with (amp or contextlib.nullcontext()): out = model.loss(states, actions, k, net=net, count=count)
     opt.zero_grad(set_to_none=True)
     out.loss.backward()
     gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip) if grad_clip else torch.tensor(0.)
