@@ -246,6 +246,7 @@ def _tokenize_all(self:Agent):
     self.replay.flush()
     self.tokens = tokenize_replay(self.tok.encode, self.tok.n_tokens, self.replay, self.run_dir/'tokens')
     self.cur = self.tok.encode(np.stack(self.obs))
+    self._index_windows()
 
 @patch
 def _fit_tokenizer(self:Agent):
@@ -265,11 +266,33 @@ def _new_model(self:Agent):
 
 # %% ../nbs/07_agent.ipynb #29a990c0
 @patch
-def _windows(self:Agent) -> np.ndarray:
-    "(n, window) rows of every window of the token buffer."
+def _index_windows(self:Agent):
+    "Every window of the token buffer, ordered by its last row, and the rows of each env's open episode (its last W-1)."
     W = self.gpt_cfg.window
     starts = self.tokens.windows(W)
-    return self.tokens.window_rows(starts, W) if len(starts) else np.zeros((0, W), np.int64)
+    rows = self.tokens.window_rows(starts, W) if len(starts) else np.zeros((0, W), np.int64)
+    self._wins, self._n_wins = rows[np.argsort(rows[:, -1], kind='stable')], len(rows)
+    ep = self.tokens.column('episode_ids')
+    self._open_rows = [np.flatnonzero(ep == e)[-(W - 1):].tolist() if W > 1 else [] for e in self.ep]
+
+@patch
+def _add_windows(self:Agent, first:int, dones:np.ndarray):
+    "After a tick wrote rows `first`, `first+1`, ... (one per env): the windows they end, in the same order."
+    W, new = self.gpt_cfg.window, []
+    for i, done in enumerate(dones.tolist()):
+        o = self._open_rows[i]; o.append(first + i)
+        if len(o) >= W: new.append(o[-W:])
+        self._open_rows[i] = [] if done or W == 1 else o[-(W - 1):]
+    if not new: return
+    if self._n_wins + len(new) > len(self._wins):   # grow by doubling
+        grown = np.zeros((max(2 * len(self._wins), self._n_wins + len(new), 1024), W), np.int64)
+        grown[:self._n_wins] = self._wins[:self._n_wins]; self._wins = grown
+    self._wins[self._n_wins:self._n_wins + len(new)] = new; self._n_wins += len(new)
+
+@patch
+def _windows(self:Agent) -> np.ndarray:
+    "(n, window) rows of every window of the token buffer, ordered by the row each ends at (kept as the ticks add rows)."
+    return self._wins[:self._n_wins]
 
 @patch
 def _batch(self:Agent, rows:np.ndarray):
@@ -281,7 +304,7 @@ def _train_round(self:Agent) -> dict:
     rec, N = {}, self.cfg.n_envs
     if self.model is None: self._new_model()
     rows = self._windows()
-    new = rows[rows[:, -1] >= len(self.tokens) - self.cfg.train_every * N]   # ending since the last round
+    new = rows[np.searchsorted(rows[:, -1], len(self.tokens) - self.cfg.train_every * N):]   # ending since the last round
     if len(new):
         st, ac = self._batch(new[-256:])
         with torch.no_grad(): out = self.model.loss(st, ac)
@@ -363,6 +386,7 @@ def _tick(self:Agent):
     self.replay.append(frames, acts, self.ep, dones)
     if self.cur is not None:
         self.tokens.append(self.cur, acts, self.ep, dones); self.counts.update(self.cur)
+        self._add_windows(len(self.tokens) - cfg.n_envs, dones)
         self.cur = self.tok.encode(np.stack(self.obs))
     for i in np.flatnonzero(dones): self.ep[i], self.next_ep = self.next_ep, self.next_ep + 1
     self.t = t + 1

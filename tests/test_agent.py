@@ -105,3 +105,25 @@ def test_band_policy_and_short_resets(tmp_path):
     assert all((eps == e).sum() == 5 for e in np.unique(eps))
     assert a.replay.column('dones').sum() == 12
     assert 'plan_score' in read_metrics(tmp_path/'band'/'metrics.jsonl')[-1]
+
+
+def _found_anew(a):
+    "Every window of the agent's token buffer found from scratch, ordered by the row it ends at."
+    W = a.gpt_cfg.window
+    rows = a.tokens.window_rows(a.tokens.windows(W), W)
+    return rows[np.argsort(rows[:, -1])]
+
+def test_windows_kept_tick_by_tick_are_those_found_anew(tmp_path):
+    "Episodes of 8 and resets after 5 actions: the windows the ticks add are every window of the buffer, also after resume."
+    a = Agent(RT, cfg(30).replace(reset_after=5), tmp_path/'w', progress=False)
+    a.run(stop_at=17)
+    kept = a._windows().copy()
+    assert len(kept) > 0 and (kept == _found_anew(a)).all()
+    assert (np.diff(kept, axis=1) > 0).all() and len(np.unique(kept[:, -1])) == len(kept)
+    ep = a.tokens.column('episode_ids')
+    assert all(len(np.unique(ep[w])) == 1 for w in kept)                  # each window within one episode
+    open_rows = [list(o) for o in a._open_rows]; a.tokens.close(); a.replay.close()
+    b = Agent(RT, cfg(30).replace(reset_after=5), tmp_path/'w', progress=False)   # resumed: listed from the buffer
+    assert (b._windows() == kept).all() and b._open_rows == open_rows
+    b.run()
+    assert (b._windows() == _found_anew(b)).all()
