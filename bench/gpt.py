@@ -1,13 +1,15 @@
 """Speed of the world model: training tokens/s against a plain minimal GPT of the same size, and rollout frames/s
 with and without the KV cache.
 
-    python bench/gpt.py [--seconds 5] [--layout patch] [--n-tokens 121] [--window 3] [--n-layer 4] [--n-embd 256]
+    python bench/gpt.py [--seconds 5] [--layout patch] [--decode sequential] [--n-tokens 121] [--window 3] [--n-layer 4] [--n-embd 256]
                         [--device cuda --amp] [--profile 10]
 
 (a) Training: forward + backward + AdamW step on random token windows, for `learnmax.gpt.GPT` (layout embeddings,
     typed softmaxes, `F.scaled_dot_product_attention`) and for `MinimalGPT` below: the textbook model of the same width,
     depth and sequence length (token + position embedding, attention written out as a masked softmax, one softmax
     over the whole vocabulary), so the ratio shows what the layout costs and what the fused attention kernel saves.
+    With `--decode parallel` (frame-block attention) the loss feeds every frame of the window but the last, which
+    predicts nothing; tokens/s still counts the whole window, so the two decodings compare per window.
 (b) Rollout: from `--histories` one-frame histories, predict the next frame under each of 6 candidate actions, then
     keep predicting along every branch until the window is full (what the planner does), with `predict_next`
     using the KV cache and recomputing the whole sequence at each token (`use_cache=False`).
@@ -73,6 +75,7 @@ def main():
     p.add_argument('--seconds', type=float, default=10.0, help='time per measurement (in 5 alternating rounds)')
     p.add_argument('--layout', default='patch', choices=['patch', 'frame'])
     p.add_argument('--heads', default='separate', choices=['separate', 'joint'])
+    p.add_argument('--decode', default='sequential', choices=['sequential', 'parallel'], help="layout patch: the next frame token by token or all at once (frame-block attention)")
     p.add_argument('--n-tokens', type=int, default=121, help='patch tokens per frame'); p.add_argument('--window', type=int, default=3)
     p.add_argument('--vocab', type=int, default=512); p.add_argument('--n-layer', type=int, default=4)
     p.add_argument('--n-head', type=int, default=8); p.add_argument('--n-embd', type=int, default=256)
@@ -86,14 +89,14 @@ def main():
     if a.threads: torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     n_tokens = a.n_tokens if a.layout == 'patch' else 1
-    cfg = GPTConfig(layout=a.layout, heads=a.heads, n_tokens=n_tokens, vocab=a.vocab, window=a.window,
+    cfg = GPTConfig(layout=a.layout, heads=a.heads, decode=a.decode, n_tokens=n_tokens, vocab=a.vocab, window=a.window,
                     n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd)
     dev = torch.device(a.device)
     sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     amp = lambda: torch.autocast('cuda', dtype=torch.bfloat16) if a.amp and dev.type == 'cuda' else contextlib.nullcontext()
     model = GPT(cfg).to(dev)
     ref = MinimalGPT(cfg.vocab + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer).to(dev)
-    print(f'{cfg.layout} layout, {n_tokens} tokens/frame, window {cfg.window} frames = {cfg.block_size} positions; '
+    print(f'{cfg.layout} layout ({cfg.decode}), {n_tokens} tokens/frame, window {cfg.window} frames = {cfg.block_size} positions; '
           f'{a.n_layer} layers x {a.n_embd} wide; {torch.get_num_threads()} threads on {dev}{" (bf16 autocast)" if a.amp else ""}; '
           f'learnmax GPT {model.n_params()/1e6:.2f}M parameters, minimal GPT {sum(q.numel() for q in ref.parameters())/1e6:.2f}M')
 
