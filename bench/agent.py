@@ -10,8 +10,9 @@ depth 2, all 6 actions) and the same amount of training per env step (`AgentConf
 
   old  one env, a search before every action, the next frame decoded token by token (36 model calls per depth);
   new  `--n-envs` envs stepped together, one batched search (`plan_batch`) for all envs that need a plan, each env
-       committing to the first `--commit` actions of its path, next frames decoded as `--decode` says (token by token:
-       in Jacobi passes, the same tokens in a few model calls; `SearchConfig.jacobi`).
+       committing to the first `--commit` actions of its path, next frames decoded as `--decode` says: parallel (all
+       patches in one pass) or token by token (in Jacobi passes, the same tokens
+       in a few model calls; `SearchConfig.jacobi`; the agent's default, `GPTConfig().decode`).
 
 Timed: the ticks after the warm-up (acting, tokenizing, planning, replay writes, training rounds, one checkpoint at the
 end). Printed: env steps/s of each arm, the ratio, the share of the time spent planning and training, and the new
@@ -68,7 +69,7 @@ def main():
           f"{AgentConfig().train_every * AgentConfig().n_envs} env steps (AgentConfig's quick profile)")
     arms = [('old: 1 env, plan every step, token by token', 1, 1, 'sequential', False, a.old_steps)]
     for d in (('sequential', 'parallel') if a.decode == 'both' else (a.decode,)):
-        arms.append((f'new: {a.n_envs} envs, commit {a.commit}, {d}', a.n_envs, a.commit, d, True, a.ticks))
+        arms.append((f'new: {a.n_envs} envs, commit {a.commit}, {d}' + (" (default)" if d == GPTConfig().decode else ""), a.n_envs, a.commit, d, True, a.ticks))
     res = {}
     for r in range(a.repeats):
         for name, n, c, d, j, t in arms:
@@ -79,8 +80,11 @@ def main():
         print(f'{name:44s} {sps:7.1f} env steps/s ({min(x[0] for x in runs):.1f}-{max(x[0] for x in runs):.1f})  '
               f'planning {statistics.median(x[1] for x in runs):5.1%}  training {statistics.median(x[2] for x in runs):5.1%}'
               f'  {sps / old:6.2f}x the old loop')
-    best = max(statistics.median(x[0] for x in runs) for name, runs in res.items() if name.startswith('new'))
-    print(f"target 100 env steps/s: {'met' if best >= 100 else 'NOT met'} ({best / 100:.2f}x)")
+    new = [statistics.median(x[0] for x in runs) for name, runs in res.items() if name.startswith('new')]
+    default = [statistics.median(x[0] for x in runs) for name, runs in res.items() if name.endswith('(default)')]
+    sps = default[0] if default else max(new)
+    print(f"target 100 env steps/s ({'the default decoding' if default else 'the best arm run'}): "
+          f"{'met' if sps >= 100 else 'NOT met'} ({sps / 100:.2f}x)")
 
 
 if __name__ == '__main__':
