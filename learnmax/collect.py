@@ -53,15 +53,15 @@ def _step_envs(envs, actions, slots, first:int=0, buf:int=0):
     "Step `envs` (slots `first`, `first+1`, ...) through the rows of `actions` (k, len(envs)), resetting finished ones; step j fills row j of buffer `buf`."
     cur, cur_info, keys, mine = slots['frames'], slots['info'], envs[0].info_keys, slice(first, first + len(envs))
     frames, info, rewards, dones = (slots[k][buf] for k in ('rows_frames', 'rows_info', 'rewards', 'dones'))
-    if len(actions): frames[0, mine], info[0, mine] = cur[mine], cur_info[mine]   # the frame and info step j is taken at: row j
-    for j, acts in enumerate(actions):
-        to, to_info = (frames[j + 1], info[j + 1]) if j + 1 < len(actions) else (cur, cur_info)   # where the next frame goes
-        rs, ds, infos = [], [], []
-        for i, (env, a) in enumerate(zip(envs, acts), first):
+    k = len(actions)
+    if k: frames[0, mine], info[0, mine] = cur[mine], cur_info[mine]   # the frame and info step j is taken at: row j
+    for i, env in enumerate(envs, first):   # env by env, all k steps each: its emulator stays in the CPU's caches
+        for j, a in enumerate(row[i - first] for row in actions):
             obs, r, term, trunc, inf = env.step(a)
             if term or trunc: obs, inf = env.reset()
-            to[i] = obs; rs.append(r); ds.append(term or trunc); infos.append([inf[k] for k in keys])
-        rewards[j, mine], dones[j, mine], to_info[mine] = rs, ds, infos
+            if j + 1 < k: frames[j + 1, i], info[j + 1, i] = obs, [inf[key] for key in keys]   # where the next frame goes
+            else: cur[i], cur_info[i] = obs, [inf[key] for key in keys]
+            rewards[j, i], dones[j, i] = r, term or trunc
 
 # %% ../nbs/01b_collect.ipynb #f53dad67
 class VecCollector:
