@@ -11,6 +11,9 @@ Each row is the median of `--repeats` measurements (their spread is printed) and
 rows using k cores are divided by k x (a). Targets: >= 0.9 per core, and 2 workers faster than 1.
 Every measurement first runs `--warmup` seconds, so each process's memory of shrunk screen bands is as warm as in a
 long collection; collectors are asked for `--rollout` steps at a time (128, as the corpus experiment does).
+Where a collector's time goes (Linux): the CPU time per env step of this process and of the workers during each
+timed measurement, beside one env alone (b) and the raw loop (a), and the share of their wall time the workers were
+busy (the rest they waited for this process, or the machine gave their core to another process).
 """
 import argparse
 import multiprocessing as mp
@@ -28,10 +31,11 @@ from learnmax.envs import REDUCED_ACTIONS, EnvConfig, make_env
 WARMUP = 3.0
 
 
-def timed(step, seconds):
+def timed(step, seconds, on_start=None):
     "Call `step()` (which returns how many env steps it made) for `WARMUP` seconds, then for about `seconds`; steps per second."
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < WARMUP: step()
+    if on_start: on_start()
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds: n += step()
     return n / (time.perf_counter() - t0)
@@ -79,9 +83,28 @@ def one_env(seconds):
     return timed(step, seconds)
 
 
-def collector(seconds, n_envs, n_workers, rollout):
+CPU = {}   # row -> per measurement: (CPU us per env step in this process, in the workers, workers' busy share of their wall time)
+
+
+def cpu_seconds(pid):
+    "User + system CPU seconds of process `pid` so far (Linux's /proc; None elsewhere)."
+    try: f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+    except OSError: return None
+    return (int(f[11]) + int(f[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def collector(seconds, n_envs, n_workers, rollout, row=None):
+    "Steps/s of a `VecCollector`; with `row`, also where its CPU time went (`CPU[row]`)."
     with VecCollector(EnvConfig(), n_envs=n_envs, n_workers=n_workers, keep_segments=False) as col:
-        return timed(lambda: col.rollout(rollout).get('dones').size, seconds)
+        pids, mark, steps = [os.getpid()] + [p.pid for p in col._procs], {}, []
+        def start(): mark.update(cpu=[cpu_seconds(p) for p in pids], t=time.perf_counter()); steps.clear()
+        def step(): steps.append(col.rollout(rollout)['dones'].size); return steps[-1]
+        rate = timed(step, seconds, start)
+        end, wall, n = [cpu_seconds(p) for p in pids], time.perf_counter() - mark['t'], sum(steps)
+        if row and None not in end + mark['cpu']:
+            used = np.subtract(end, mark['cpu'])
+            CPU.setdefault(row, []).append((1e6 * used[0] / n, 1e6 * used[1:].sum() / n, used[1:].sum() / (wall * max(n_workers, 1))))
+        return rate
 
 
 def vector_env(seconds, n_envs):
@@ -108,9 +131,9 @@ if __name__ == '__main__':
     rows = [('(a) raw ALEInterface loop, frame_skip=4', 1, lambda: raw_ale(s)),
             ('(a2) raw ALEInterface loop, 2 processes at once', min(2, cores), lambda: raw_ale_parallel(s, min(2, cores))),
             ('(b) one make_env env (84x84x3, RAM info)', 1, lambda: one_env(s)),
-            (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, lambda: collector(s, n, 0, r)),
-            (f'(d) VecCollector, {n} envs, rollout({r}), 1 worker', 1, lambda: collector(s, n, 1, r)),
-            (f'(e) VecCollector, {n} envs, rollout({r}), 2 workers', min(2, cores), lambda: collector(s, n, 2, r)),
+            (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, lambda: collector(s, n, 0, r, 'c')),
+            (f'(d) VecCollector, {n} envs, rollout({r}), 1 worker', 1, lambda: collector(s, n, 1, r, 'd')),
+            (f'(e) VecCollector, {n} envs, rollout({r}), 2 workers', min(2, cores), lambda: collector(s, n, 2, r, 'e')),
             (f'(f) ale_py AtariVectorEnv, {n} envs (no RAM info)', min(n, cores), lambda: vector_env(s, n))]
     results = {}
     for _ in range(args.repeats):                   # interleaved, so a burst of load elsewhere hits every row alike
@@ -121,3 +144,10 @@ if __name__ == '__main__':
     for name, k, _ in rows:
         v = results[name]; med = float(np.median(v))
         print(f'{name:<52} {med:8.0f} {min(v):6.0f}-{max(v):<6.0f} {k:5d} {med / (k * raw):15.2f}')
+    if CPU:   # where a collector's time goes: CPU per env step against one env alone (b) and the raw loop (a)
+        b = float(np.median(results[rows[2][0]]))
+        print(f'CPU time per env step (medians): raw loop (a) {1e6 / raw:.0f} us, one env (b) {1e6 / b:.0f} us; collectors:')
+        for row, v in CPU.items():
+            main_us, work_us, busy = (float(np.median(x)) for x in zip(*v))
+            print(f'  ({row}) this process {main_us:5.1f} us' + (f', workers {work_us:5.0f} us, busy {busy:.0%} of their wall time'
+                                                                   if row != 'c' else ' (it steps the envs itself)'))
