@@ -11,8 +11,8 @@ depth 2, all 6 actions) and the same amount of training per env step (`AgentConf
   old  one env, a search before every action, the next frame decoded token by token (36 model calls per depth);
   new  `--n-envs` envs stepped together, one batched search (`plan_batch`) for all envs that need a plan, each env
        committing to the first `--commit` actions of its path, next frames decoded as `--decode` says: parallel (all
-       patches in one pass) or token by token (in Jacobi passes, the same tokens
-       in a few model calls; `SearchConfig.jacobi`; the agent's default, `GPTConfig().decode`).
+       patches in one pass) or token by token (in Jacobi passes, the same tokens in a few model calls;
+       `SearchConfig.jacobi`; the agent's default, `GPTConfig().decode`).
 
 Timed: the ticks after the warm-up (acting, tokenizing, planning, replay writes, training rounds, one checkpoint at the
 end). Printed: env steps/s of each arm, the ratio, the share of the time spent planning and training, and the new

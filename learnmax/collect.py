@@ -59,8 +59,8 @@ def _step_envs(envs, actions, slots, first:int=0, buf:int=0):
         for j, a in enumerate(row[i - first] for row in actions):
             obs, r, term, trunc, inf = env.step(a)
             if term or trunc: obs, inf = env.reset()
-            if j + 1 < k: frames[j + 1, i], info[j + 1, i] = obs, [inf[key] for key in keys]   # where the next frame goes
-            else: cur[i], cur_info[i] = obs, [inf[key] for key in keys]
+            to, to_info = (frames[j + 1], info[j + 1]) if j + 1 < k else (cur, cur_info)   # where the next frame goes
+            to[i], to_info[i] = obs, [inf[key] for key in keys]
             rewards[j, i], dones[j, i] = r, term or trunc
 
 # %% ../nbs/01b_collect.ipynb #f53dad67
