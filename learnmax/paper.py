@@ -54,6 +54,14 @@ def derive_statistics(metrics:dict # a figure's `metrics`, as its JSON holds the
         if _finite(acc) and _finite(copy) and 'acc_margin' not in node: add(path + ['acc_margin'], acc - copy)
         for k, v in node.items(): walk(v, path + [k])
     walk(metrics, [])
+    summary, curves = metrics.get('summary'), metrics.get('open_loop')
+    for arm, s in (summary.items() if isinstance(summary, dict) and isinstance(curves, dict) else ()):
+        c = curves.get(arm)
+        for key in ('pixel_mse', 'copy_pixel_mse'):          # the open-loop curve's first and last step, as headlines
+            v = c.get(key) if isinstance(c, dict) else None
+            if not (isinstance(s, dict) and isinstance(v, list) and v and all(_finite(x) for x in v)): continue
+            for end, x in (('k1', v[0]), ('kmax', v[-1])):
+                if f'open_loop_{key}_{end}' not in s: add(['summary', arm, f'open_loop_{key}_{end}'], x)
     return overlay, keys
 
 # %% ../nbs/12_paper.ipynb #07c83b3f
