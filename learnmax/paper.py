@@ -65,7 +65,7 @@ def derive_statistics(metrics:dict # a figure's `metrics`, as its JSON holds the
     return overlay, keys
 
 # %% ../nbs/12_paper.ipynb #07c83b3f
-SKIP_PARAMETERS = ('runs_dir', 'out_dir', 'executed')   # paths of the machine that ran it: not hyperparameters
+SKIP_PARAMETERS = ('runs_dir', 'out_dir', 'executed', 'run_root')   # paths of the machine that ran it: not hyperparameters
 
 def _text(v) -> str:
     "A parameter value as the table shows it."
