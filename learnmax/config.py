@@ -21,7 +21,8 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
-           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'find_root', 'split_timings', 'save_figure']
+           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'find_root', 'split_timings',
+           'save_figure']
 
 # %% ../nbs/00_config.ipynb #a9967873
 PROFILES = ('quick', 'paper')
@@ -200,6 +201,20 @@ def check_resume(saved:dict,  # a config as the checkpoint recorded it (`to_dict
     diff = {k: (saved.get(k), v) for k, v in now.items() if saved.get(k) != v and k not in ignore}
     if diff: raise ValueError(f'cannot resume from {source}: different {what} config: ' +
                               ', '.join(f'{k}: checkpoint {a!r}, now {b!r}' for k, (a, b) in diff.items()))
+
+# %% ../nbs/00_config.ipynb #20e04a28
+def kept_json(path:str|Path, # where the result is kept (JSON: `{"key": ..., "value": ...}`)
+              key,           # the settings that make the result (JSON-able); a kept result must have been made with the same
+              compute,       # `compute() -> value` (JSON-able: numbers, lists, dicts, numpy arrays and scalars, tensors)
+             ):
+    "The value kept at `path` if it was made with `key`; else `compute()`, kept atomically and read back."
+    path = Path(path)
+    if not path.exists():
+        atomic_write(path, json.dumps(dict(key=key, value=compute()), default=_jsonable))
+    rec = json.loads(path.read_text(encoding='utf-8'))
+    if rec.get('key') != json.loads(json.dumps(key, default=_jsonable)):
+        raise ValueError(f'{path} was made with {rec.get("key")}, not {key}: remove it or keep results elsewhere')
+    return rec['value']
 
 # %% ../nbs/00_config.ipynb #476153b3
 def find_root(start:str|Path|None=None # where to start looking (default: the current folder)

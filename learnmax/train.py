@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
+from .config import Config, RunDir, atomic_write, rng_state, seed_everything, set_rng_state
 from .collect import VecCollector
 from .envs import RandomTransitionsConfig, make_env
 from .gpt import GPT, GPTConfig
@@ -29,8 +30,8 @@ from .tokenizer import make_tokenizer, world_model_config
 from .split import WindowDataset, collate_windows, overlap, split_episodes
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'random_transitions_data', 'tokenize_replay', 'summarise', 'evaluate_gpt', 'init_distributed',
-           'make_optimizer', 'train_step', 'train_gpt', 'main']
+__all__ = ['TrainConfig', 'lr_at', 'random_transitions_data', 'tokenize_replay', 'kept_tokens', 'summarise', 'evaluate_gpt',
+           'init_distributed', 'make_optimizer', 'train_step', 'train_gpt', 'main']
 
 # %% ../nbs/05_train.ipynb #e0a8d384
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +103,23 @@ def tokenize_replay(encode,                 # `encode(uint8 frames (B, H, W, C))
         ids = torch.as_tensor(encode(frames.frames(rows))).cpu().numpy()
         buf.append(ids.reshape(len(rows), n_tokens), acts[rows], eps[rows], dones[rows])
     buf.flush()
+    return buf
+
+# %% ../nbs/05_train.ipynb #68ba2549
+def kept_tokens(encode, n_tokens:int, frames:ReplayBuffer,
+                path:str|Path,   # folder of the token buffer
+                key=None,        # what else makes these tokens (JSON-able, e.g. a code mapping); must match a kept buffer's
+                batch:int=256    # frames encoded at a time
+               ) -> ReplayBuffer:
+    "`tokenize_replay`, reusing the finished buffer at `path` when it was made from as many frames with the same `key`."
+    path = Path(path); want = dict(frames=len(frames), key=key)
+    if (path/'done').exists():
+        got = json.loads((path/'done').read_text())
+        if got != json.loads(json.dumps(want)): raise ValueError(f'{path} was made with {got}, not {want}: use another folder')
+        return ReplayBuffer(path, readonly=True)
+    shutil.rmtree(path, ignore_errors=True)                     # an unfinished buffer (a killed run) is redone
+    buf = tokenize_replay(encode, n_tokens, frames, path, batch)
+    atomic_write(path/'done', json.dumps(want))
     return buf
 
 # %% ../nbs/05_train.ipynb #4774725c
