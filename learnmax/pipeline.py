@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import contextlib
 import dataclasses
 import datetime
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,8 @@ from .config import PROFILES, _type_ok, atomic_write, find_root
 __all__ = ['REQUIRED', 'IGNORED', 'ENGINES', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits',
            'Parameter', 'code_cells', 'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'GitState',
            'git_state', 'git_commit', 'fingerprint', 'seeds_of', 'stamp', 'host_info', 'Result', 'CellError',
-           'describe_error', 'execute_inprocess', 'run_job', 'paper_bound', 'check_clean', 'run_figures', 'main']
+           'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound', 'check_clean', 'run_figures',
+           'main']
 
 # %% ../nbs/11_pipeline.ipynb #f6d7ff4a
 REQUIRED = ('profile', 'seed', 'out_dir') # parameters every experiment notebook declares; the pipeline sets them
@@ -303,6 +307,22 @@ def execute_inprocess(path:str|Path,     # the notebook
         os.chdir(here); plt.close('all')
         atomic_write(executed, ''.join(done))
 
+@contextlib.contextmanager
+def scratch_dir(parent:str|Path, # the folder it is made in
+                prefix:str=''    # the start of its name
+               ):
+    "A new folder that is the temporary folder of this process and of the kernels it starts, for the block; then removed."
+    Path(parent).mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    old_env, old_dir = os.environ.get('TMPDIR'), tempfile.tempdir
+    os.environ['TMPDIR'] = tempfile.tempdir = str(path)
+    try: yield path
+    finally:
+        if old_env is None: os.environ.pop('TMPDIR', None)
+        else: os.environ['TMPDIR'] = old_env
+        tempfile.tempdir = old_dir
+        shutil.rmtree(path, ignore_errors=True)
+
 def run_job(job:Job,                  # what to run
             run_dir:str|Path,         # where the executed notebook goes
             git:GitState|None=None,   # the commit and tree state to record (default: unknown)
@@ -317,11 +337,12 @@ def run_job(job:Job,                  # what to run
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
     before, error, t0 = fingerprint(out_dir), '', time.perf_counter()
     try:
-        if engine == 'inprocess': execute_inprocess(job.path, executed, job.parameters, job.path.parent)
-        else:
-            import papermill as pm
-            pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
-                                cwd=str(job.path.parent), progress_bar=False, log_output=False)
+        with scratch_dir(run_dir, f'{job.name}.scratch-'):   # what the notebook puts in temporary folders goes with it
+            if engine == 'inprocess': execute_inprocess(job.path, executed, job.parameters, job.path.parent)
+            else:
+                import papermill as pm
+                pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
+                                    cwd=str(job.path.parent), progress_bar=False, log_output=False)
     except Exception as e: error = describe_error(e)
     duration = round(time.perf_counter() - t0, 2)
     rel = lambda p: str(Path(p).resolve().relative_to(Path(root).resolve())) if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p)

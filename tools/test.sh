@@ -6,6 +6,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source tools/env.sh
 fail=0
+# Every temporary folder the tests, the notebooks and their kernels make goes in one scratch folder, removed at the end.
+scratch=$(mktemp -d -t learnmax-test.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 tree_hash() { find "$@" -type f \( -name '*.ipynb' -o -name '*.py' -o -name '*.md' \) -not -path '*/.ipynb_checkpoints/*' \
   -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha1sum | sha1sum; }
 
@@ -36,9 +40,7 @@ echo "== nbdev_test (every library notebook, quick profile)"
 "${BIN}nbdev_test" --do_print --timing || { echo "FAIL: nbdev_test"; fail=1; }
 
 echo "== experiment notebooks (the figure pipeline, quick profile, into a temporary folder)"
-tmp=$(mktemp -d)
-"${BIN}learnmax" figures --profile quick --out "$tmp/figures" --runs "$tmp/runs" --no-progress || { echo "FAIL: an experiment notebook"; fail=1; }
-rm -rf "$tmp"
+"${BIN}learnmax" figures --profile quick --out "$scratch/figures" --runs "$scratch/runs" --no-progress || { echo "FAIL: an experiment notebook"; fail=1; }
 
 echo "== pytest"
 $PY -m pytest tests -q -p no:cacheprovider
