@@ -125,7 +125,8 @@ class ReplayBuffer:
             self._lock = open(self.path/'lock', 'a')
             try: fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self._lock.close(); raise ReplayError(f'{self.path} is open for writing by another process') from None
+                self._lock.close(); raise ReplayError(f'{self.path} is open for writing by another ReplayBuffer (in this process or another): close '
+                                               f'that one first, or open this one with readonly=True') from None
         try: self._setup(frame_shape, n_actions, frame_dtype, extras, verify)
         except BaseException: self.close(); raise
 

@@ -10,7 +10,7 @@ import torch
 
 from learnmax.agent import AgentConfig
 from learnmax.config import read_metrics
-from learnmax.envs import EnvConfig, RandomTransitionsConfig
+from learnmax.envs import EnvConfig
 from learnmax.explorers import ExploreConfig, GoExploreAgent, HierarchicalAgent, make_agent
 from learnmax.frontier import FrontierConfig
 

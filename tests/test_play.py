@@ -32,7 +32,8 @@ def world(tmp_path_factory):
     tok = DVQTokenizer(DVQConfig(size=28, strides=(2, 7), vocab=16)).fit(buf)     # a random DVQ: 2x2 patch tokens
     torch.manual_seed(0)
     model = GPT(world_model_config(tok, ('NOOP', 'FIRE', 'UP', 'RIGHT', 'LEFT', 'DOWN'), GPTConfig(window=4)))
-    return tok, model, buf, (frames, actions, eps)
+    yield tok, model, buf, (frames, actions, eps)
+    buf.close()
 
 def test_step_reset_undo(world):
     tok, model, buf, _ = world
