@@ -6,6 +6,10 @@
 #   (nvidia-smi answers) the normal torch is installed; without one, the CPU build (no multi-GB CUDA download).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# pip and the kernel registration put their temporary files in a folder of their own, removed at the end
+scratch=$(mktemp -d -t learnmax-install.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 
 if [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
   PY=python
