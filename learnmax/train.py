@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .config import Config, RunDir, atomic_write, rng_state, seed_everything, set_rng_state
+from .config import Config, RunDir, kept_json, rng_state, seed_everything, set_rng_state
 from .collect import VecCollector
 from .envs import RandomTransitionsConfig, make_env
 from .gpt import GPT, GPTConfig
@@ -112,15 +112,12 @@ def kept_tokens(encode, n_tokens:int, frames:ReplayBuffer,
                 batch:int=256    # frames encoded at a time
                ) -> ReplayBuffer:
     "`tokenize_replay`, reusing the finished buffer at `path` when it was made from as many frames with the same `key`."
-    path = Path(path); want = dict(frames=len(frames), key=key)
-    if (path/'done').exists():
-        got = json.loads((path/'done').read_text())
-        if got != json.loads(json.dumps(want)): raise ValueError(f'{path} was made with {got}, not {want}: use another folder')
-        return ReplayBuffer(path, readonly=True)
-    shutil.rmtree(path, ignore_errors=True)                     # an unfinished buffer (a killed run) is redone
-    buf = tokenize_replay(encode, n_tokens, frames, path, batch)
-    atomic_write(path/'done', json.dumps(want))
-    return buf
+    path, made = Path(path), []
+    def make():
+        shutil.rmtree(path, ignore_errors=True)                 # an unfinished buffer (a killed run) is redone
+        made.append(tokenize_replay(encode, n_tokens, frames, path, batch))
+    kept_json(path/'done', dict(frames=len(frames), key=key), make)   # the `done` file marks it finished
+    return made[0] if made else ReplayBuffer(path, readonly=True)
 
 # %% ../nbs/05_train.ipynb #4774725c
 def _add(total:dict, stats:dict):
