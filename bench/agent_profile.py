@@ -37,7 +37,7 @@ if __name__ == '__main__':
         ac = base.replace(n_steps=base.warmup + a.ticks + 2, log_every=1, ckpt_every=10**6)
         agent = make_agent(env, ac, tempfile.mkdtemp(prefix='bench_profile_'), progress=False, **kw)
         agent.run(stop_at=ac.warmup + 1)
-        t0 = time.perf_counter(); agent._train_round(); rnd = time.perf_counter() - t0
+        t0 = time.perf_counter(); agent._train_round(evaluate=False); rnd = time.perf_counter() - t0
         t0 = time.perf_counter()
         for _ in range(a.ticks): agent._tick()
         tick = (time.perf_counter() - t0) / a.ticks

@@ -300,12 +300,20 @@ def _batch(self:Agent, rows:np.ndarray):
            torch.as_tensor(self.tokens.column('actions')[rows])
 
 @patch
-def _train_round(self:Agent) -> dict:
+def _logs_before_next_round(self:Agent, s:int) -> bool:
+    "Whether a metric record is written at tick `s` or before the training round after the one at `s`."
+    c = self.cfg
+    return any(L % c.log_every == 0 or L == c.n_steps for L in range(s, min(s + c.train_every, c.n_steps + 1)))
+
+@patch
+def _train_round(self:Agent,
+                 evaluate:bool=True # predict the windows that ended since the last round first (`new_state_acc`, `new_copy_acc`)
+                ) -> dict:
     rec, N = {}, self.cfg.n_envs
     if self.model is None: self._new_model()
     rows = self._windows()
     new = rows[np.searchsorted(rows[:, -1], len(self.tokens) - self.cfg.train_every * N):]   # ending since the last round
-    if len(new):
+    if evaluate and len(new):
         st, ac = self._batch(new[-256:])
         with torch.no_grad(): out = self.model.loss(st, ac)
         s = out.stats['state']
@@ -398,7 +406,10 @@ def _step(self:Agent, s:int, log:bool) -> dict:
     self._tick()
     if s == cfg.warmup or s in cfg.dvq_at: self._fit_tokenizer()
     if s >= cfg.warmup and (s - cfg.warmup) % cfg.train_every == 0:
-        t0 = time.perf_counter(); self.last.update(self._train_round()); self._train_seconds += time.perf_counter() - t0
+        t0, recorded = time.perf_counter(), self._logs_before_next_round(s)
+        if recorded:                     # the record shows this round's prediction of the newest windows, or none
+            for k in ('new_state_acc', 'new_copy_acc'): self.last.pop(k, None)
+        self.last.update(self._train_round(recorded)); self._train_seconds += time.perf_counter() - t0
     if not log: return {}
     wall = max(time.perf_counter() - self._t0, 1e-9)
     rec = dict(env_steps=s * cfg.n_envs, episodes=self.next_ep, distinct_tokens=self.counts.distinct, **self.last,

@@ -127,3 +127,20 @@ def test_windows_kept_tick_by_tick_are_those_found_anew(tmp_path):
     assert (b._windows() == kept).all() and b._open_rows == open_rows
     b.run()
     assert (b._windows() == _found_anew(b)).all()
+
+def test_only_rounds_whose_new_window_accuracy_is_recorded_predict_them(tmp_path):
+    "Records every 5 ticks, rounds every 2: only the last round before each record predicts the newest windows, and the records are those of predicting them every round."
+    c = cfg(30).replace(log_every=5)
+    every = Agent(RT, c, tmp_path/'every', progress=False)
+    every._logs_before_next_round = lambda s: True               # the reference: every round predicts them
+    every.run()
+    a, asked = Agent(RT, c, tmp_path/'last', progress=False), []
+    train_round = a._train_round
+    a._train_round = lambda evaluate=True: asked.append(evaluate) or train_round(evaluate)
+    a.run()
+    recs = results(tmp_path/'last')
+    assert recs == results(tmp_path/'every')
+    assert asked == [s % 5 in (0, 4) for s in range(6, 31, 2)]   # rounds at 6, 8, ..., 30; records at 10, 15, ..., 30
+    # episodes of 8 ticks, all envs in step: the round at 10 saw no window end (the episodes began at 9), so the record
+    # at 10 has no value rather than the round at 8's
+    assert [r['step'] for r in recs if 'new_state_acc' in r] == [15, 20, 25, 30]
