@@ -4,7 +4,8 @@
 
 One step = one agent action = 4 emulator frames, with the observation fetched (and, from (b) on, resized to 84x84).
 Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly, and (a2) in two processes at once (what
-the machine itself loses when both cores work); (b) one `make_env` env;
+the machine itself loses when both cores work); (b) one `make_env` env, and (b2) one in each of two processes at once
+(the most two workers can reach: each steps such envs, and copies their rows besides, while this process hands them out);
 (c) `VecCollector` with n envs in this process; (d) with 1 worker process; (e) with 2 worker processes; (f) ale-py's
 `AtariVectorEnv` (C++ threads, 84x84 natively, but no RAM info or snapshots), for reference.
 Each row is the median of `--repeats` measurements (their spread is printed) and is given per core against (a):
@@ -55,17 +56,17 @@ def raw_ale(seconds):
     return timed(step, seconds)
 
 
-def _raw_in(q, seconds, warmup):
+def _in_process(q, f, seconds, warmup):
     global WARMUP
     WARMUP = warmup
-    q.put(raw_ale(seconds))
+    q.put(f(seconds))
 
 
-def raw_ale_parallel(seconds, n_procs):
-    "`raw_ale` in `n_procs` processes at once: their summed steps per second."
+def parallel(f, seconds, n_procs):
+    "`f(seconds)` in `n_procs` processes at once: their summed steps per second."
     ctx = mp.get_context('spawn')
     q = ctx.Queue()
-    procs = [ctx.Process(target=_raw_in, args=(q, seconds, WARMUP)) for _ in range(n_procs)]
+    procs = [ctx.Process(target=_in_process, args=(q, f, seconds, WARMUP)) for _ in range(n_procs)]
     for p in procs: p.start()
     out = sum(q.get() for _ in procs)
     for p in procs: p.join()
@@ -129,8 +130,9 @@ if __name__ == '__main__':
     args = p.parse_args()
     s, n, r, cores, WARMUP = args.seconds, args.n_envs, args.rollout, os.cpu_count(), args.warmup
     rows = [('(a) raw ALEInterface loop, frame_skip=4', 1, lambda: raw_ale(s)),
-            ('(a2) raw ALEInterface loop, 2 processes at once', min(2, cores), lambda: raw_ale_parallel(s, min(2, cores))),
+            ('(a2) raw ALEInterface loop, 2 processes at once', min(2, cores), lambda: parallel(raw_ale, s, min(2, cores))),
             ('(b) one make_env env (84x84x3, RAM info)', 1, lambda: one_env(s)),
+            ('(b2) one make_env env in each of 2 processes at once', min(2, cores), lambda: parallel(one_env, s, min(2, cores))),
             (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, lambda: collector(s, n, 0, r, 'c')),
             (f'(d) VecCollector, {n} envs, rollout({r}), 1 worker', 1, lambda: collector(s, n, 1, r, 'd')),
             (f'(e) VecCollector, {n} envs, rollout({r}), 2 workers', min(2, cores), lambda: collector(s, n, 2, r, 'e')),
