@@ -41,14 +41,16 @@ def speed(n_envs, commit, decode, jacobi, ticks, a):
     cfg = AgentConfig(n_envs=n_envs, commit=commit, dvq='random', warmup=a.warmup, n_steps=a.warmup + ticks,
                       train_every=per_round // n_envs, gpt_steps=base.gpt_steps, batch_size=base.batch_size,
                       log_every=ticks, ckpt_every=a.warmup + ticks, seed=0)
-    agent = Agent(EnvConfig(), cfg, tempfile.mkdtemp(prefix='bench_agent_'), gpt=GPTConfig(decode=decode),
-                  search=SearchConfig(jacobi=jacobi), dvq=DVQConfig(strides=(4, 4)), progress=False)
-    assert agent.tok.n_tokens == 36, agent.tok.n_tokens
-    agent.run(stop_at=a.warmup)                                # warm-up and tokenizer fit: not timed
-    t0 = time.perf_counter()
-    agent.run()
-    wall = time.perf_counter() - t0
-    rec = read_metrics(agent.run_dir.metrics_path)[-1]
+    with tempfile.TemporaryDirectory(prefix='bench_agent_', ignore_cleanup_errors=True) as run_dir:   # the run's replay and checkpoint go with it
+        agent = Agent(EnvConfig(), cfg, run_dir, gpt=GPTConfig(decode=decode),
+                      search=SearchConfig(jacobi=jacobi), dvq=DVQConfig(strides=(4, 4)), progress=False)
+        assert agent.tok.n_tokens == 36, agent.tok.n_tokens
+        agent.run(stop_at=a.warmup)                            # warm-up and tokenizer fit: not timed
+        t0 = time.perf_counter()
+        agent.run()
+        wall = time.perf_counter() - t0
+        rec = read_metrics(agent.run_dir.metrics_path)[-1]
+        agent.replay.close(); agent.tokens is None or agent.tokens.close()
     return ticks * n_envs / wall, rec['plan_seconds_frac'], rec['train_seconds_frac']
 
 

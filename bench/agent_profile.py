@@ -35,13 +35,15 @@ if __name__ == '__main__':
     for pol in a.policies.split(','):
         base = AgentConfig.profile(a.profile, policy=pol, dvq_at=())
         ac = base.replace(n_steps=base.warmup + a.ticks + 2, log_every=1, ckpt_every=10**6)
-        agent = make_agent(env, ac, tempfile.mkdtemp(prefix='bench_profile_'), progress=False, **kw)
-        agent.run(stop_at=ac.warmup + 1)
-        t0 = time.perf_counter(); agent._train_round(evaluate=False); rnd = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for _ in range(a.ticks): agent._tick()
-        tick = (time.perf_counter() - t0) / a.ticks
-        sps = ac.n_envs * ac.train_every / (ac.train_every * tick + rnd)
-        print(f'{pol}: {agent.tok.n_tokens} tokens of {agent.tok.vocab} codes; a tick of {ac.n_envs} envs {tick:.3f} s, a round of '
-              f'{ac.gpt_steps} AdamW steps (batch {ac.batch_size}) {rnd:.2f} s every {ac.train_every} ticks: {sps:.1f} env steps/s, '
-              f'{a.frames / env.frame_skip / sps / 3600:.1f} h for {a.frames:,} frames', flush=True)
+        with tempfile.TemporaryDirectory(prefix='bench_profile_', ignore_cleanup_errors=True) as run_dir:   # removed with what the run wrote
+            agent = make_agent(env, ac, run_dir, progress=False, **kw)
+            agent.run(stop_at=ac.warmup + 1)
+            t0 = time.perf_counter(); agent._train_round(evaluate=False); rnd = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for _ in range(a.ticks): agent._tick()
+            tick = (time.perf_counter() - t0) / a.ticks
+            sps = ac.n_envs * ac.train_every / (ac.train_every * tick + rnd)
+            print(f'{pol}: {agent.tok.n_tokens} tokens of {agent.tok.vocab} codes; a tick of {ac.n_envs} envs {tick:.3f} s, a round of '
+                  f'{ac.gpt_steps} AdamW steps (batch {ac.batch_size}) {rnd:.2f} s every {ac.train_every} ticks: {sps:.1f} env steps/s, '
+                  f'{a.frames / env.frame_skip / sps / 3600:.1f} h for {a.frames:,} frames', flush=True)
+            agent.replay.close(); agent.tokens is None or agent.tokens.close()

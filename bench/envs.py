@@ -1,13 +1,14 @@
 """Steps per second of the environment layer, against a raw ale-py loop (the limit on this machine).
 
-    python bench/envs.py [--seconds 3] [--warmup 3] [--rollout 128] [--n-envs 8] [--repeats 3]
+    python bench/envs.py [--seconds 3] [--warmup 3] [--rollout 128] [--n-envs 8] [--repeats 3] [--workers 1,2]
 
 One step = one agent action = 4 emulator frames, with the observation fetched (and, from (b) on, resized to 84x84).
-Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly, and (a2) in two processes at once (what
-the machine itself loses when both cores work); (b) one `make_env` env, and (b2) one in each of two processes at once
-(the most two workers can reach: each steps such envs, and copies their rows besides, while this process hands them out);
-(c) `VecCollector` with n envs in this process; (d) with 1 worker process; (e) with 2 worker processes; (f) ale-py's
-`AtariVectorEnv` (C++ threads, 84x84 natively, but no RAM info or snapshots), for reference.
+Montezuma's Revenge, uniform random reduced actions. (a) ALEInterface directly, and (a2) in P processes at once (what
+the machine itself loses when P cores work; P is the most workers asked for, at least 2, at most the cores); (b) one
+`make_env` env, and (b2) one in each of P processes at once (the most P workers can reach: each steps such envs, and
+copies their rows besides, while this process hands them out); (c) `VecCollector` with n envs in this process; (d)
+with 1 worker process, (e) with 2, (e4) with 4 and so on, as `--workers` asks; (f) ale-py's `AtariVectorEnv` (C++
+threads, 84x84 natively, but no RAM info or snapshots), for reference.
 Each row is the median of `--repeats` measurements (their spread is printed) and is given per core against (a):
 rows using k cores are divided by k x (a). Targets: >= 0.9 per core, and 2 workers faster than 1.
 Every measurement first runs `--warmup` seconds, so each process's memory of shrunk screen bands is as warm as in a
@@ -127,25 +128,31 @@ if __name__ == '__main__':
     p.add_argument('--rollout', type=int, default=128, help='steps per collector rollout')
     p.add_argument('--n-envs', type=int, default=8, help='envs in the collector and the vector env')
     p.add_argument('--repeats', type=int, default=3, help='measurements per row (median and spread are printed)')
+    p.add_argument('--workers', default='1,2', help='worker processes of the collector rows, comma-separated (up to --n-envs);'
+                   ' the largest also sets the processes of (a2) and (b2)')
     args = p.parse_args()
     s, n, r, cores, WARMUP = args.seconds, args.n_envs, args.rollout, os.cpu_count(), args.warmup
+    workers = sorted({int(w) for w in args.workers.split(',')})
+    if not 1 <= workers[0] <= workers[-1] <= n: raise SystemExit(f'--workers must lie in 1..--n-envs={n}, got {args.workers}')
+    P = min(max(workers[-1], 2), cores)             # processes of (a2) and (b2)
+    col = lambda w, row: (lambda: collector(s, n, w, r, row))
     rows = [('(a) raw ALEInterface loop, frame_skip=4', 1, lambda: raw_ale(s)),
-            ('(a2) raw ALEInterface loop, 2 processes at once', min(2, cores), lambda: parallel(raw_ale, s, min(2, cores))),
+            (f'(a2) raw ALEInterface loop, {P} processes at once', P, lambda: parallel(raw_ale, s, P)),
             ('(b) one make_env env (84x84x3, RAM info)', 1, lambda: one_env(s)),
-            ('(b2) one make_env env in each of 2 processes at once', min(2, cores), lambda: parallel(one_env, s, min(2, cores))),
-            (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, lambda: collector(s, n, 0, r, 'c')),
-            (f'(d) VecCollector, {n} envs, rollout({r}), 1 worker', 1, lambda: collector(s, n, 1, r, 'd')),
-            (f'(e) VecCollector, {n} envs, rollout({r}), 2 workers', min(2, cores), lambda: collector(s, n, 2, r, 'e')),
-            (f'(f) ale_py AtariVectorEnv, {n} envs (no RAM info)', min(n, cores), lambda: vector_env(s, n))]
+            (f'(b2) one make_env env in each of {P} processes at once', P, lambda: parallel(one_env, s, P)),
+            (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, col(0, 'c'))]
+    rows += [(f'({"de"[w - 1] if w <= 2 else f"e{w}"}) VecCollector, {n} envs, rollout({r}), {w} worker{"s" * (w > 1)}',
+              min(w, cores), col(w, "de"[w - 1] if w <= 2 else f'e{w}')) for w in workers]
+    rows += [(f'(f) ale_py AtariVectorEnv, {n} envs (no RAM info)', min(n, cores), lambda: vector_env(s, n))]
     results = {}
     for _ in range(args.repeats):                   # interleaved, so a burst of load elsewhere hits every row alike
         for name, k, f in rows: results.setdefault(name, []).append(f())
     raw = float(np.median(results[rows[0][0]]))
     print(f'Montezuma, random reduced actions, {cores} CPU cores; steps/s (1 step = 4 frames), median of {args.repeats}')
-    print(f'{"":<52} {"steps/s":>8} {"spread":>13} {"cores":>5} {"per core / (a)":>15}')
+    print(f'{"":<56} {"steps/s":>8} {"spread":>13} {"cores":>5} {"per core / (a)":>15}')
     for name, k, _ in rows:
         v = results[name]; med = float(np.median(v))
-        print(f'{name:<52} {med:8.0f} {min(v):6.0f}-{max(v):<6.0f} {k:5d} {med / (k * raw):15.2f}')
+        print(f'{name:<56} {med:8.0f} {min(v):6.0f}-{max(v):<6.0f} {k:5d} {med / (k * raw):15.2f}')
     if CPU:   # where a collector's time goes: CPU per env step against one env alone (b) and the raw loop (a)
         b = float(np.median(results[rows[2][0]]))
         print(f'CPU time per env step (medians): raw loop (a) {1e6 / raw:.0f} us, one env (b) {1e6 / b:.0f} us; collectors:')
