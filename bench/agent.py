@@ -50,7 +50,7 @@ def speed(n_envs, commit, decode, jacobi, ticks, a):
         agent.run()
         wall = time.perf_counter() - t0
         rec = read_metrics(agent.run_dir.metrics_path)[-1]
-        agent.replay.close(); agent.tokens is None or agent.tokens.close()
+        agent.replay.close(); agent.tokens.close()            # the buffers, before their folder goes
     return ticks * n_envs / wall, rec['plan_seconds_frac'], rec['train_seconds_frac']
 
 

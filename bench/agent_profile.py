@@ -46,4 +46,5 @@ if __name__ == '__main__':
             print(f'{pol}: {agent.tok.n_tokens} tokens of {agent.tok.vocab} codes; a tick of {ac.n_envs} envs {tick:.3f} s, a round of '
                   f'{ac.gpt_steps} AdamW steps (batch {ac.batch_size}) {rnd:.2f} s every {ac.train_every} ticks: {sps:.1f} env steps/s, '
                   f'{a.frames / env.frame_skip / sps / 3600:.1f} h for {a.frames:,} frames', flush=True)
-            agent.replay.close(); agent.tokens is None or agent.tokens.close()
+            agent.replay.close()
+            if agent.tokens is not None: agent.tokens.close()

@@ -136,13 +136,14 @@ if __name__ == '__main__':
     if not 1 <= workers[0] <= workers[-1] <= n: raise SystemExit(f'--workers must lie in 1..--n-envs={n}, got {args.workers}')
     P = min(max(workers[-1], 2), cores)             # processes of (a2) and (b2)
     col = lambda w, row: (lambda: collector(s, n, w, r, row))
+    label = lambda w: 'de'[w - 1] if w <= 2 else f'e{w}'   # the row of w workers: (d), (e), (e4), ...
     rows = [('(a) raw ALEInterface loop, frame_skip=4', 1, lambda: raw_ale(s)),
             (f'(a2) raw ALEInterface loop, {P} processes at once', P, lambda: parallel(raw_ale, s, P)),
             ('(b) one make_env env (84x84x3, RAM info)', 1, lambda: one_env(s)),
             (f'(b2) one make_env env in each of {P} processes at once', P, lambda: parallel(one_env, s, P)),
             (f'(c) VecCollector, {n} envs, rollout({r}), in this process', 1, col(0, 'c'))]
-    rows += [(f'({"de"[w - 1] if w <= 2 else f"e{w}"}) VecCollector, {n} envs, rollout({r}), {w} worker{"s" * (w > 1)}',
-              min(w, cores), col(w, "de"[w - 1] if w <= 2 else f'e{w}')) for w in workers]
+    rows += [(f'({label(w)}) VecCollector, {n} envs, rollout({r}), {w} worker{"s" * (w > 1)}', min(w, cores), col(w, label(w)))
+             for w in workers]
     rows += [(f'(f) ale_py AtariVectorEnv, {n} envs (no RAM info)', min(n, cores), lambda: vector_env(s, n))]
     results = {}
     for _ in range(args.repeats):                   # interleaved, so a burst of load elsewhere hits every row alike

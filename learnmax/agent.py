@@ -302,8 +302,7 @@ def _batch(self:Agent, rows:np.ndarray):
 @patch
 def _logs_before_next_round(self:Agent, s:int) -> bool:
     "Whether a metric record is written at tick `s` or before the training round after the one at `s`."
-    c = self.cfg
-    return any(L % c.log_every == 0 or L == c.n_steps for L in range(s, min(s + c.train_every, c.n_steps + 1)))
+    return any(self.loop.logs(L) for L in range(s, min(s + self.cfg.train_every, self.cfg.n_steps + 1)))
 
 @patch
 def _train_round(self:Agent,

@@ -77,6 +77,10 @@ class Loop:
         self.desc, self.progress, self.postfix, self.rank, self.world = desc, progress, postfix, rank, world
         self.ckpt = Checkpoints(run.path)
 
+    def logs(self, s:int) -> bool:
+        "Whether step `s` writes a metric record (every `log_every`-th step and the last; an early end too, which `run` adds)."
+        return s % self.log_every == 0 or s == self.n_steps
+
     def start(self, configs:dict, # name -> config, recorded in config.json
               seed:int):          # the run's seed, recorded too
         "Begin a new run in the folder: config.json, no metrics, no checkpoint."
@@ -114,7 +118,7 @@ class Loop:
         try:
             for s in range(start + 1, self.n_steps + 1):
                 end = s == self.n_steps
-                log = s % self.log_every == 0 or end
+                log = self.logs(s)
                 rec = step(s, log) or {}
                 end = end or bool(should_stop and should_stop())   # an early end is recorded like the last step
                 log = log or end
