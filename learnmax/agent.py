@@ -24,7 +24,8 @@ from .gpt import GPT, GPTConfig
 from .loop import Loop
 from .replay import ReplayBuffer, ReplayConfig
 from .search import SearchConfig, VisitCounts, plan, plan_batch
-from .tokenizer import Tokenizer, make_tokenizer, world_model_config
+from .patches import PatchConfig
+from .tokenizer import TOKENIZER_KINDS, Tokenizer, make_tokenizer, world_model_config
 from .train import TrainConfig, make_optimizer, tokenize_replay, train_step
 
 # %% auto #0
@@ -49,7 +50,7 @@ class AgentConfig(Config):
     gpt_steps: int = 8          # AdamW steps per round
     batch_size: int = 16        # windows per step
     lr: float = 1e-2            # world-model learning rate (constant)
-    dvq: str = 'pretrained'     # Atari tokenizer: 'pretrained' (on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
+    dvq: str = 'pretrained'     # Atari tokenizer: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
     dvq_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained', fine-tuning)
     dvq_seed: int|None = 0      # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the agent's seed
     log_every: int = 4          # ticks between metric records
@@ -61,8 +62,7 @@ class AgentConfig(Config):
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
         if self.policy not in POLICIES: raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
-        if self.dvq not in ('pretrained', 'trained', 'random'):
-            raise ValueError(f"AgentConfig.dvq must be 'pretrained', 'trained' or 'random', got {self.dvq!r}")
+        if self.dvq not in TOKENIZER_KINDS: raise ValueError(f'AgentConfig.dvq must be one of {TOKENIZER_KINDS}, got {self.dvq!r}')
         if not 1 <= self.warmup <= self.n_steps: raise ValueError(f'AgentConfig.warmup must lie in 1..n_steps={self.n_steps}, got {self.warmup}')
         for name in ('n_envs', 'commit', 'train_every', 'gpt_steps', 'batch_size', 'log_every', 'ckpt_every'):
             if getattr(self, name) < 1: raise ValueError(f'AgentConfig.{name} must be >= 1, got {getattr(self, name)}')
@@ -137,6 +137,7 @@ class Agent:
                  dvq_train:DVQTrainConfig|None=None, # Atari: how the DVQ is trained: on its corpus ('pretrained') or the replay ('trained')
                  corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on (default `CorpusConfig()`)
                  dvq_fine_tune:DVQTrainConfig|None=None, # Atari, 'pretrained': fine-tune it on the replay at the warm-up's end
+                 patches:PatchConfig|None=None,      # Atari, 'patches': the patch codebook (default `PatchConfig()`)
                  resume:bool=True,                   # continue from the run's checkpoint when there is one
                  progress:bool=True):                # a tqdm bar
         self.cfg = cfg = (cfg or AgentConfig()).check()
@@ -144,7 +145,7 @@ class Agent:
         self.progress = progress
         self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq,
                                                cfg.seed if cfg.dvq != 'pretrained' or cfg.dvq_seed is None else cfg.dvq_seed,
-                                               corpus, dvq_fine_tune)
+                                               corpus, dvq_fine_tune, patches=patches)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
         if cfg.policy in EXPLORERS and type(self) is Agent:

@@ -46,6 +46,7 @@ class GPTConfig(Config):
     n_embd: int = 32                   # width
     dropout: float = 0.0               # dropout on embeddings, attention and residuals
     code_dim: int = 0                  # input 'codes': dimension of the code vectors
+    copy_keep: float = 1.0             # decode 'parallel', in training: the share of the targets that repeat their patch's token (no change) the loss reads, each weighted 1/copy_keep; every changed target is read
     _paper = dict(n_layer=4, n_head=8, n_embd=256, window=8)
 
     @property
@@ -79,6 +80,8 @@ class GPTConfig(Config):
         if self.action_emb == 'compositional' and len(self.action_names) != self.n_actions:
             raise ValueError(f'compositional actions need one name per action: {len(self.action_names)} names for n_actions={self.n_actions}')
         if self.input == 'codes' and self.code_dim < 1: raise ValueError("input 'codes' needs code_dim > 0")
+        if not 0 < self.copy_keep <= 1: raise ValueError(f'GPTConfig.copy_keep must lie in (0, 1], got {self.copy_keep}')
+        if self.copy_keep < 1 and not self.parallel: raise ValueError("copy_keep < 1 samples the targets of decode 'parallel' only")
         if self.pos2d and self.grid_shape[0] * self.grid_shape[1] != self.n_tokens:
             raise ValueError(f'grid {self.grid_shape} does not hold n_tokens={self.n_tokens}')
         return self
@@ -326,7 +329,7 @@ class GPT(nn.Module):
 class LossOut(NamedTuple):
     loss: torch.Tensor   # mean cross-entropy over all predicted tokens (differentiable)
     stats: dict          # per token type: n, top1, topk, nll (summed, detached)
-    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab); 'parallel': L covers frames 0..T-2)
+    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab); 'parallel': L covers frames 0..T-2; `copy_keep` < 1 in training: (N, vocab) log-probs of the targets read)
 
 def _typed(logp, tgt, k, stats, name):
     "Add the hits of log-probs `logp` (N, C) against targets `tgt` (N,) to `stats[name]` (None: no counts); return the summed NLL."
@@ -346,6 +349,15 @@ def _dense(logits, tgt, k, stats, name):
     if stats is not None:
         with torch.no_grad(): _typed(logp[m], tgt[m], k, stats, name)
     return nll
+
+def _sampled(h, W, tok, st, keep, k, stats):
+    "The state loss of decode 'parallel' read at every changed target and at a share `keep` of the unchanged ones, weighted 1/keep."
+    m = st >= 0; same = m & (st == tok)                    # the target is the token its patch had one frame earlier
+    read = (m & ~same) | (same & (torch.rand(st.shape, device=st.device) < keep))
+    w = 1 + same[read].float() * (1 / keep - 1)
+    logp = F.log_softmax(F.linear(h[read], W).float(), -1)
+    if stats is not None: _typed(logp.detach(), st[read], k, stats, 'state')
+    return logp, -(logp.gather(1, st[read][:, None])[:, 0] * w).sum()
 
 @patch
 def inputs_targets(self:GPT, states, actions):
@@ -396,8 +408,10 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         n = m.sum()
     else:   # the head applied per token type: state logits at every position (most are state targets), action logits only at action targets
         h, W = (self if net is None else net)(tok, hidden=True), self.head.weight
-        logits = F.linear(h, W[:c.vocab])
-        nll, ma = _dense(logits, st, k, stats, 'state'), ac >= 0
+        if c.copy_keep < 1 and self.training:   # the head only at changed targets and a weighted sample of the others
+            logits, nll = _sampled(h, W[:c.vocab], tok, st, c.copy_keep, k, stats)
+        else: logits = F.linear(h, W[:c.vocab]); nll = _dense(logits, st, k, stats, 'state')
+        ma = ac >= 0
         if ma.any(): nll = nll + _typed(F.log_softmax(F.linear(h[ma], W[-c.n_actions:]).float(), -1), ac[ma], k, stats, 'action')
         n = (st >= 0).sum() + ma.sum()
     return LossOut(nll / n.clamp(min=1), stats or {}, logits)

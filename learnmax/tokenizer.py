@@ -15,11 +15,14 @@ from .dvq import DVQ, DVQConfig, load_dvq, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
 from .envs import EnvConfig, RandomTransitionsConfig, action_primitives, make_env
 from .gpt import GPTConfig
+from .patches import PatchCodebook, PatchConfig
 from .replay import ReplayBuffer
+from .split import split_episodes
 
 # %% auto #0
-__all__ = ['PAPER_DVQ', 'PAPER_PRETRAIN', 'PRETRAIN_VERSION', 'Tokenizer', 'IdentityTokenizer', 'DVQTokenizer', 'default_dvq',
-           'pretrain_config', 'make_tokenizer', 'world_model_config', 'pretrained_folder', 'pretrained_dvq']
+__all__ = ['TOKENIZER_KINDS', 'PAPER_DVQ', 'PAPER_PRETRAIN', 'PRETRAIN_VERSION', 'Tokenizer', 'IdentityTokenizer', 'DVQTokenizer',
+           'PatchTokenizer', 'corpus_split', 'pretrained_patches', 'default_dvq', 'pretrain_config', 'make_tokenizer',
+           'world_model_config', 'pretrained_folder', 'pretrained_dvq']
 
 # %% ../nbs/04b_tokenizer.ipynb #a654dad0
 class Tokenizer:
@@ -108,6 +111,45 @@ class DVQTokenizer(Tokenizer):
         if s['dvq'] is None: self.dvq = None; return
         self.dvq = DVQ(self.cfg); self.dvq.load_state_dict(s['dvq']); self.dvq.eval()
 
+# %% ../nbs/04b_tokenizer.ipynb #30f671c4
+class PatchTokenizer(Tokenizer):
+    "Frames -> ids of the nearest patches of a `PatchCodebook` (no training; exact on patches seen before)."
+    layout = 'patch'
+    def __init__(self, codebook:PatchCodebook, # a fitted codebook
+                 source:dict|None=None):        # what it was built from (recorded in `config`)
+        if codebook.codes is None: raise ValueError('PatchTokenizer needs a fitted PatchCodebook: call fit(frames) on it first')
+        self.cb, self.source = codebook, source or {}
+        self.vocab, self.n_tokens, self.grid = codebook.vocab, codebook.n_tokens, codebook.grid
+    def encode(self, obs) -> np.ndarray: return self.cb.encode(obs)
+    def decode(self, ids) -> np.ndarray: return self.cb.decode(ids)
+    def codes(self) -> torch.Tensor: return torch.as_tensor(self.cb.codes, dtype=torch.float32) / 255
+    def config(self) -> dict: return {**super().config(), 'patches': self.cb.cfg.to_dict(), 'shape': list(self.cb.shape), **self.source}
+    def state_dict(self) -> dict: return {'codebook': self.cb.state_dict()}
+    def load_state_dict(self, s:dict):
+        cb = PatchCodebook.from_state_dict(s['codebook'])
+        if cb.vocab != self.vocab or cb.grid != self.grid:
+            raise ValueError(f'the saved codebook has {cb.vocab} codes on a {cb.grid} grid, this tokenizer {self.vocab} on {self.grid}')
+        self.cb = cb
+
+def corpus_split(buf:ReplayBuffer, # a corpus (or any replay of several episodes)
+                 test_frac:float=0.2, seed:int=0) -> tuple[np.ndarray, np.ndarray]:
+    "Rows of the (train, held-out) excursions of `buf`, split by excursion: the split every tokenizer here is built and judged on."
+    ep = buf.column('episode_ids'); tr, te = split_episodes(ep, test_frac, seed)
+    return np.flatnonzero(np.isin(ep, tr)), np.flatnonzero(np.isin(ep, te))
+
+def pretrained_patches(env_cfg:EnvConfig|None=None,       # frame size and colour
+                       cfg:PatchConfig|None=None,         # the codebook (default `PatchConfig()`)
+                       corpus_cfg:CorpusConfig|None=None, # its frames (default `CorpusConfig()`)
+                       cache:str|Path|None=None,          # the corpus cache (default `~/.cache/learnmax`)
+                       progress:bool=False) -> PatchTokenizer:
+    "The patch tokenizer of a corpus: codes counted on `cfg.frames` frames drawn from its training excursions."
+    env_cfg, cfg = env_cfg or EnvConfig(), cfg or PatchConfig()
+    buf = corpus(corpus_cfg, env_cfg, cache, progress)
+    rows, _ = corpus_split(buf)
+    rows = np.sort(np.random.default_rng(cfg.seed).choice(rows, min(cfg.frames, len(rows)), replace=False))
+    cb = PatchCodebook(cfg, buf.frame_shape).fit(buf.frames(rows))
+    return PatchTokenizer(cb, dict(corpus=Path(buf.path).name, frames_drawn=len(rows)))
+
 # %% ../nbs/04b_tokenizer.ipynb #74510e6c
 def default_dvq(env_cfg:EnvConfig,    # the Atari env's config
                 profile:str='quick'   # 'quick': 3x3 patches, 64 codes; 'paper': see `PAPER_DVQ`
@@ -122,21 +164,25 @@ def pretrain_config(profile:str='quick' # 'quick' or 'paper'
     "How the default tokenizer is trained on its corpus: moving pixels weighted, rooms balanced."
     return DVQTrainConfig.profile(profile, **{'change_weight': 30.0, 'balance': 'room', **(PAPER_PRETRAIN if profile == 'paper' else {})})
 
+TOKENIZER_KINDS = ('patches', 'pretrained', 'trained', 'random')
+
 def make_tokenizer(env_cfg:EnvConfig|RandomTransitionsConfig, # the env
                    dvq:DVQConfig|None=None,          # Atari: the DVQ (default `default_dvq(env_cfg)`)
                    train:DVQTrainConfig|None=None,   # Atari: how to train it (default `DVQTrainConfig()`; 'pretrained': `pretrain_config()`)
-                   kind:str='pretrained',            # Atari: 'pretrained' (on a corpus, cached), 'trained' (on `fit`'s replay) or 'random'
+                   kind:str='pretrained',            # Atari: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ on a corpus, cached), 'trained' (on `fit`'s replay) or 'random'
                    seed:int=0,                       # seeds training or the random encoder
                    corpus_cfg:CorpusConfig|None=None,   # 'pretrained': its corpus (default `CorpusConfig()`)
                    fine_tune:DVQTrainConfig|None=None,  # 'pretrained': fine-tune on `fit`'s replay with this (None: keep it fixed)
                    cache:str|Path|None=None,         # 'pretrained': the cache folder (default `~/.cache/learnmax`)
-                   progress:bool=False) -> Tokenizer:
-    "The tokenizer of an env: identity tokens for a random-transitions table, a DVQ for Atari."
+                   progress:bool=False,
+                   patches:PatchConfig|None=None,    # 'patches': the codebook (default `PatchConfig()`)
+                  ) -> Tokenizer:
+    "The tokenizer of an env: identity tokens for a random-transitions table; for Atari a patch codebook or a DVQ."
     if isinstance(env_cfg, RandomTransitionsConfig):
         if env_cfg.obs != 'token': raise ValueError("random-transitions states are read as tokens: use obs='token'")
         return IdentityTokenizer(env_cfg.n_states, make_env(env_cfg).render_state)
-    if kind not in ('pretrained', 'trained', 'random'):
-        raise ValueError(f"the DVQ kind must be 'pretrained', 'trained' or 'random', got {kind!r}")
+    if kind not in TOKENIZER_KINDS: raise ValueError(f"the tokenizer kind must be one of {TOKENIZER_KINDS}, got {kind!r}")
+    if kind == 'patches': return pretrained_patches(env_cfg, patches, corpus_cfg, cache, progress)
     if kind == 'pretrained':
         model = pretrained_dvq(env_cfg, dvq, train, corpus_cfg, seed, cache, progress)
         return DVQTokenizer(train=fine_tune, seed=seed, dvq=model, fine_tune=True)
