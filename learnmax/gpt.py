@@ -419,9 +419,10 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
 # %% ../nbs/04_gpt.ipynb #29f8fd69
 class Prediction(NamedTuple):
     tokens: torch.Tensor   # (B, A, n) the predicted next frame's state tokens (argmax or sampled)
-    probs: torch.Tensor    # (B, A, n, vocab) the distribution of each token, given the ones decoded before it ('parallel': the context only)
+    probs: torch.Tensor|None # (B, A, n, vocab) the distribution of each token, given the ones decoded before it ('parallel': the context only); None when not asked for
     entropy: torch.Tensor  # (B, A, n) entropy (nats) of each distribution
     cache: KVCache|None    # B*A branches (row b*A + a) positioned after the predicted frame (None with extend=False)
+    token_logp: torch.Tensor|None = None # (B, A, n) the log-probability of each predicted token
 
 @patch
 def feed(self:GPT, cache:KVCache,  # the cache, extended in place
@@ -431,6 +432,10 @@ def feed(self:GPT, cache:KVCache,  # the cache, extended in place
          out:bool=True             # False: nothing is returned (the tokens only extend the cache)
         ):
     "Feed `tok` after the cache; the logits of its last position (B, n_out) (with `frames`: and (B, n_tokens, vocab))."
+    P, nf = self.cfg.per_frame, tok.shape[1] // self.cfg.per_frame
+    if use_cache and frames and out and nf:   # the head only where it is read: the last position and the last whole frame's patches
+        h, s = self(tok, cache, hidden=True), (nf - 1) * P
+        return self.head(h[:, -1]), self.head(h[:, s:s + self.cfg.n_tokens])
     if use_cache: y = self(tok, cache, frames)
     else:
         cache.tokens = tok if cache.tokens is None else torch.cat([cache.tokens, tok], 1)
@@ -474,6 +479,17 @@ def _choose(p, sample, generator):
 
 def _entropy(p): return -(p * torch.log(p.clamp(min=1e-30))).sum(-1)
 
+def _summary(logits, sample, generator, keep:bool, chunk:int=256):
+    "From logits (N, S): (probs (N, S) or None, tokens (N,), entropies (N,), the tokens' log-probs (N,)), a chunk of rows at a time (it stays in the CPU's cache)."
+    out = []
+    for i in range(0, len(logits), chunk):
+        lp = F.log_softmax(logits[i:i + chunk].float(), -1); p = lp.exp()
+        if sample: t = torch.multinomial(p, 1, generator=generator)[:, 0]; tl = lp.gather(1, t[:, None])[:, 0]
+        else: tl, t = lp.max(-1)                     # `max` finds the index faster than `argmax` on the CPU
+        out.append((p if keep else None, t, -(p * lp).sum(-1), tl))
+    p, t, e, l = zip(*out)
+    return (torch.cat(p) if keep else None), torch.cat(t), torch.cat(e), torch.cat(l)
+
 @patch
 @torch.no_grad()
 def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predict_next`
@@ -482,8 +498,9 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
                  generator:torch.Generator|None=None, # for sampling
                  use_cache:bool=True,      # False: recompute from the whole sequence (the slow reference)
                  extend:bool=True,         # return the cache extended by the predicted frame (False: none, e.g. a search's last depth)
-                 jacobi:bool=True          # greedy and cached token by token: Jacobi passes from a copy of the current frame
+                 jacobi:bool=True,         # greedy and cached token by token: Jacobi passes from a copy of the current frame
                                            # (the same tokens in a few model calls; False: one call per token)
+                 probs:bool=True           # return the distributions (False: `Prediction.probs` is None; decode 'parallel' is then faster)
                 ) -> Prediction:
     "The next frame's token distributions under each candidate action, and the cache branched over them."
     c = self.cfg
@@ -505,9 +522,12 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
         br.pending = toks[:, 0]
     elif c.parallel:   # the waiting frame, the action and the separator in one pass: every patch of the next frame
         step = torch.cat([br.pending, (a + S)[:, None], torch.full_like(a, c.sep_id)[:, None]], 1)
-        probs = F.softmax(self.feed(br, step, use_cache, frames=True)[1].float(), -1)              # (B*A, n, S)
-        toks = _choose(probs.reshape(-1, S), sample, generator).view(-1, c.n_tokens)
-        br.pending = toks
+        keep = probs
+        probs, toks, ent, tlp = _summary(self.feed(br, step, use_cache, frames=True)[1].reshape(-1, S), sample, generator, keep)
+        toks = toks.view(-1, c.n_tokens); br.pending = toks
+        n = c.n_tokens
+        return Prediction(toks.view(B, A, n), probs.view(B, A, n, S) if keep else None, ent.view(B, A, n), br if extend else None,
+                          tlp.view(B, A, n))
     elif jacobi and use_cache and not sample and c.n_tokens > 1:
         probs, toks = self._jacobi(br, a)
         br.pending = toks[:, -1]
@@ -521,7 +541,8 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
         probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
         br.pending = toks[:, -1]
     n = toks.shape[1]
-    return Prediction(toks.view(B, A, n), probs.view(B, A, n, S), _entropy(probs).view(B, A, n), br if extend else None)
+    tlp = probs.gather(-1, toks.reshape(*probs.shape[:-1], 1))[..., 0].clamp(min=1e-30).log()
+    return Prediction(toks.view(B, A, n), probs.view(B, A, n, S), _entropy(probs).view(B, A, n), br if extend else None, tlp.view(B, A, n))
 
 # %% ../nbs/04_gpt.ipynb #d2ef2ba4
 @patch

@@ -187,7 +187,7 @@ def _expand(model, cache, score, d, cfg, counts, g, sign, last, goal=None) -> _E
     B, dev = cache.batch, score.device
     cand = _candidates(B, model.cfg.n_actions, cfg.branching, g, dev)
     t0 = time.perf_counter()
-    pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last, jacobi=cfg.jacobi)
+    pred = model.predict_next(cache, cand, use_cache=cfg.use_cache, extend=not last, jacobi=cfg.jacobi, probs=False)
     seconds = time.perf_counter() - t0
     K, n = cand.shape[1], pred.tokens.shape[-1]
     toks = pred.tokens.reshape(B * K, n)
@@ -223,8 +223,7 @@ def plan(model:GPT,                   # the world model (eval mode)
         x = _expand(model, cache, score, d, cfg, counts, g, sign, last)
         t_model += x.seconds
         pred, cand, K, toks, ent, bonus, score_d = x.pred, x.cand, x.cand.shape[1], x.tokens, x.entropy, x.bonus, x.score
-        p_tok = pred.probs.reshape(B * K, toks.shape[1], -1).gather(-1, toks[..., None])[..., 0]
-        logp_d = logp.repeat_interleave(K) + p_tok.clamp(min=1e-30).log().sum(-1)
+        logp_d = logp.repeat_interleave(K) + pred.token_logp.reshape(B * K, -1).sum(-1)
         key = selection_key(x.noisy, cfg.mode, cfg.band)
         top = key.topk(1 if last else min(cfg.beam, len(key))).indices
         mask = torch.zeros(len(key), dtype=torch.bool, device=dev); mask[top] = True
