@@ -26,11 +26,13 @@ from .replay import ReplayBuffer, ReplayConfig
 from .search import SearchConfig, VisitCounts, plan, plan_batch
 from .patches import PatchConfig
 from .tokenizer import TOKENIZER_KINDS, Tokenizer, make_tokenizer, world_model_config
+from .split import WindowDataset
 from .train import TrainConfig, make_optimizer, tokenize_replay, train_step
+from .wm_eval import open_loop_eval
 
 # %% auto #0
-__all__ = ['POLICIES', 'EXPLORERS', 'KEY_RAM', 'KEY_BIT', 'AgentConfig', 'AtariCoverage', 'table_accuracy', 'TableCoverage',
-           'make_coverage', 'Agent', 'predicted_vs_real', 'plot_predicted_vs_real']
+__all__ = ['POLICIES', 'EXPLORERS', 'KEY_RAM', 'KEY_BIT', 'SIGHTED_GPT', 'AgentConfig', 'AtariCoverage', 'table_accuracy',
+           'TableCoverage', 'make_coverage', 'Agent', 'RunConfig', 'predicted_vs_real', 'plot_predicted_vs_real']
 
 # %% ../nbs/07_agent.ipynb #49ddcf08
 POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
@@ -54,17 +56,21 @@ class AgentConfig(Config):
     dvq_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained', fine-tuning)
     dvq_seed: int|None = 0      # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the agent's seed
     log_every: int = 4          # ticks between metric records
+    holdout: int = 0            # episodes 0, holdout, 2*holdout, ... are kept out of training and judge the model at each record (0: none)
+    eval_windows: int = 64      # held-out windows judged per record (a seeded draw)
+    eval_k: int = 8             # steps each is predicted open loop
     ckpt_every: int = 16        # ticks between checkpoints (and at the end)
     seed: int = 0               # seeds the envs, the actions, the models, the data order and the search
-    _paper = dict(n_envs=8, n_steps=25000, warmup=250, commit=2, train_every=8, gpt_steps=16, batch_size=32, lr=1e-3,
-                  log_every=125, ckpt_every=1250)
+    _paper = dict(n_envs=8, n_steps=25000, warmup=250, commit=2, train_every=8, gpt_steps=8, batch_size=32, lr=1e-3,
+                  log_every=125, ckpt_every=1250, holdout=10, dvq='patches')
 
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
         if self.policy not in POLICIES: raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
         if self.dvq not in TOKENIZER_KINDS: raise ValueError(f'AgentConfig.dvq must be one of {TOKENIZER_KINDS}, got {self.dvq!r}')
         if not 1 <= self.warmup <= self.n_steps: raise ValueError(f'AgentConfig.warmup must lie in 1..n_steps={self.n_steps}, got {self.warmup}')
-        for name in ('n_envs', 'commit', 'train_every', 'gpt_steps', 'batch_size', 'log_every', 'ckpt_every'):
+        if self.holdout < 0 or self.holdout == 1: raise ValueError(f'AgentConfig.holdout must be 0 (none) or >= 2, got {self.holdout}')
+        for name in ('n_envs', 'commit', 'train_every', 'gpt_steps', 'batch_size', 'log_every', 'ckpt_every', 'eval_windows', 'eval_k'):
             if getattr(self, name) < 1: raise ValueError(f'AgentConfig.{name} must be >= 1, got {getattr(self, name)}')
         bad = [s for s in self.dvq_at if not self.warmup < s <= self.n_steps]
         if bad: raise ValueError(f'AgentConfig.dvq_at ticks must lie in warmup+1..n_steps, got {bad}')
@@ -166,6 +172,41 @@ class Agent:
 
     @property
     def env(self): return self.envs[0]   # the first env (for snapshots and pictures)
+
+# %% ../nbs/07_agent.ipynb #8b6d37b2
+SIGHTED_GPT = dict(n_layer=2, n_head=2, n_embd=64, window=4, decode='parallel', copy_keep=0.1)   # the paper profile's world model
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    "One agent run: env, schedule, world model, search and tokenizer settings (`profile('paper')`: the sighted agent)."
+    env: EnvConfig = dataclasses.field(default_factory=EnvConfig)
+    agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)
+    gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding (the rest follows the tokenizer)
+    search: SearchConfig = dataclasses.field(default_factory=SearchConfig)
+    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.dvq 'patches': the codebook
+    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # the corpus of the pretrained tokenizer
+
+    @classmethod
+    def profile(cls, name:str='quick', # 'quick' or 'paper'
+                **agent):              # AgentConfig fields to change (policy, seed, n_steps, ...)
+        "The run config of a profile; `agent` overrides fields of its `AgentConfig`."
+        if name not in ('quick', 'paper'): raise ValueError(f"unknown profile {name!r}: choose 'quick' or 'paper'")
+        gpt = GPTConfig(**SIGHTED_GPT) if name == 'paper' else GPTConfig()
+        return cls(EnvConfig.profile(name), AgentConfig.profile(name, **agent), gpt, SearchConfig(), PatchConfig.profile(name),
+                   CorpusConfig.profile(name))
+
+    def replace(self, **parts): return dataclasses.replace(self, **parts)
+    def to_dict(self) -> dict: return {f.name: getattr(self, f.name).to_dict() for f in dataclasses.fields(self)}
+    @classmethod
+    def from_dict(cls, d:dict) -> RunConfig:
+        return cls(**{f.name: f.default_factory().from_dict(d[f.name]) for f in dataclasses.fields(cls) if f.name in d})
+
+@patch(cls_method=True)
+def from_run(cls:Agent, run:RunConfig,   # the run config
+             run_dir:str|Path|None=None, # the run's folder (default: a new temporary folder)
+             **kw):                      # more `Agent` arguments (tokenizer=, resume=, progress=)
+    "The agent of a run config."
+    return cls(run.env, run.agent, run_dir, gpt=run.gpt, search=run.search, corpus=run.corpus, patches=run.patches, **kw)
 
 # %% ../nbs/07_agent.ipynb #081a9a7e
 @patch
@@ -272,6 +313,7 @@ def _index_windows(self:Agent):
     W = self.gpt_cfg.window
     starts = self.tokens.windows(W)
     rows = self.tokens.window_rows(starts, W) if len(starts) else np.zeros((0, W), np.int64)
+    if self.cfg.holdout: rows = rows[~self._held_out(self.tokens.column('episode_ids')[rows[:, 0]])]
     self._wins, self._n_wins = rows[np.argsort(rows[:, -1], kind='stable')], len(rows)
     ep = self.tokens.column('episode_ids')
     self._open_rows = [np.flatnonzero(ep == e)[-(W - 1):].tolist() if W > 1 else [] for e in self.ep]
@@ -280,15 +322,33 @@ def _index_windows(self:Agent):
 def _add_windows(self:Agent, first:int, dones:np.ndarray):
     "After a tick wrote rows `first`, `first+1`, ... (one per env): the windows they end, in the same order."
     W, new = self.gpt_cfg.window, []
+    held = self._held_out(self.ep)
     for i, done in enumerate(dones.tolist()):
         o = self._open_rows[i]; o.append(first + i)
-        if len(o) >= W: new.append(o[-W:])
+        if len(o) >= W and not held[i]: new.append(o[-W:])
         self._open_rows[i] = [] if done or W == 1 else o[-(W - 1):]
     if not new: return
     if self._n_wins + len(new) > len(self._wins):   # grow by doubling
         grown = np.zeros((max(2 * len(self._wins), self._n_wins + len(new), 1024), W), np.int64)
         grown[:self._n_wins] = self._wins[:self._n_wins]; self._wins = grown
     self._wins[self._n_wins:self._n_wins + len(new)] = new; self._n_wins += len(new)
+
+@patch
+def _held_out(self:Agent, ep) -> np.ndarray:
+    "Whether each episode id of `ep` is held out of training (`AgentConfig.holdout`)."
+    ep = np.asarray(ep); return (ep % self.cfg.holdout == 0) if self.cfg.holdout else np.zeros(ep.shape, bool)
+
+@patch
+def heldout_eval(self:Agent) -> dict:
+    "The world model judged open loop on windows of the held-out episodes so far (`open_loop_eval`): {} before there are any."
+    if not self.cfg.holdout or self.model is None: return {}
+    ctx, k = self.gpt_cfg.window - 1, self.cfg.eval_k
+    eps = np.unique(self.tokens.column('episode_ids')); eps = eps[self._held_out(eps)]
+    ds = WindowDataset(self.tokens, ctx + k, episodes=eps)
+    if not len(ds): return {}
+    ev = open_loop_eval(self.model, ds, k, ctx, self.cfg.eval_windows, seed=self.cfg.seed)
+    return {f'heldout_{m}': ev[m] for m in ('changed_acc', 'copy_changed_acc', 'acc', 'copy_acc', 'changed_frac')} | \
+           dict(heldout_windows=ev['n_windows'], heldout_episodes=len(eps))
 
 @patch
 def _windows(self:Agent) -> np.ndarray:
@@ -413,7 +473,7 @@ def _step(self:Agent, s:int, log:bool) -> dict:
     if not log: return {}
     wall = max(time.perf_counter() - self._t0, 1e-9)
     rec = dict(env_steps=s * cfg.n_envs, episodes=self.next_ep, distinct_tokens=self.counts.distinct, **self.last,
-               **self.cov.record(self.model, self.taken), score=self.best_score,
+               **self.cov.record(self.model, self.taken), **self.heldout_eval(), score=self.best_score,
                first_reward_frames=None if self.first_reward is None else self.first_reward * self.cov.frame_skip,
                steps_per_s=(s - self._s0) * cfg.n_envs / wall,
                plan_seconds_frac=self._plan_seconds / wall, train_seconds_frac=self._train_seconds / wall)
