@@ -76,7 +76,7 @@ class Archive:
 # %% ../nbs/01c_corpus.ipynb #bcde761b
 def _cell_key(env, obs, labels, px):
     if env.montezuma: return (labels['level'], labels['room'], labels['inventory'], labels['x'] // px, labels['y'] // px)
-    return cell(obs).tobytes()
+    return cell(obs)   # other games: the Go-Explore cell of the frame (bytes)
 
 def record_corpus(path:str|Path,                # folder of the new replay buffer (must not exist)
                   cfg:CorpusConfig|None=None,   # the recorder (default `CorpusConfig()`)
