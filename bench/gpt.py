@@ -5,9 +5,12 @@ with and without the KV cache.
                         [--device cuda --amp] [--profile 10]
 
 (a) Training: forward + backward + AdamW step on random token windows, for `learnmax.gpt.GPT` (layout embeddings,
-    typed softmaxes, `F.scaled_dot_product_attention`) and for `MinimalGPT` below: the textbook model of the same width,
-    depth and sequence length (token + position embedding, attention written out as a masked softmax, one softmax
-    over the whole vocabulary), so the ratio shows what the layout costs and what the fused attention kernel saves.
+    typed softmaxes, `F.scaled_dot_product_attention`; the loss without hit counts, as the agent trains), for
+    `MinimalGPT` below: the textbook model of the same width, depth and sequence length (token + position embedding,
+    attention written out as a masked softmax, one softmax over the whole vocabulary), and for `PlainGPT`: the same
+    textbook model with PyTorch's fused causal attention, the strongest plain baseline. The ratios show what the
+    layout costs and what the fused kernel saves. `--changed F` makes each frame repeat the one before but for a share
+    F of its patches (Atari frames: about 0.1), which `--copy-keep` (GPTConfig.copy_keep) exploits.
     With `--decode parallel` (frame-block attention) the loss feeds every frame of the window but the last, which
     predicts nothing; tokens/s still counts the whole window, so the two decodings compare per window.
 (b) Rollout: from `--histories` one-frame histories, predict the next frame under each of 6 candidate actions, then
@@ -44,12 +47,21 @@ class MinimalBlock(nn.Module):
         return x + self.mlp(self.ln2(x))
 
 
+class PlainBlock(MinimalBlock):
+    "The same block with PyTorch's fused causal attention."
+    def forward(self, x):
+        B, L, D = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(B, L, 3, self.h, D // self.h).permute(2, 0, 3, 1, 4)
+        x = x + self.proj(F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, L, D))
+        return x + self.mlp(self.ln2(x))
+
+
 class MinimalGPT(nn.Module):
     "The plainest GPT: token + position embeddings, blocks, one softmax over the vocabulary."
-    def __init__(self, vocab, block, d, h, n_layer):
+    def __init__(self, vocab, block, d, h, n_layer, fused=False):
         super().__init__()
         self.tok, self.pos = nn.Embedding(vocab, d), nn.Parameter(torch.zeros(block, d))
-        self.blocks = nn.Sequential(*[MinimalBlock(d, h) for _ in range(n_layer)])
+        self.blocks = nn.Sequential(*[(PlainBlock if fused else MinimalBlock)(d, h) for _ in range(n_layer)])
         self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocab, bias=False)
 
     def loss(self, idx):
@@ -80,6 +92,8 @@ def main():
     p.add_argument('--vocab', type=int, default=512); p.add_argument('--n-layer', type=int, default=4)
     p.add_argument('--n-head', type=int, default=8); p.add_argument('--n-embd', type=int, default=256)
     p.add_argument('--batch', type=int, default=8, help='training windows per step')
+    p.add_argument('--copy-keep', type=float, default=1.0, help="decode parallel: GPTConfig.copy_keep (the unchanged targets' share read)")
+    p.add_argument('--changed', type=float, default=1.0, help='share of patches that change from one frame to the next (1: every token random)')
     p.add_argument('--histories', type=int, default=4, help='rollout: histories, each branched over 6 actions')
     p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
     p.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
@@ -90,18 +104,22 @@ def main():
     torch.manual_seed(0)
     n_tokens = a.n_tokens if a.layout == 'patch' else 1
     cfg = GPTConfig(layout=a.layout, heads=a.heads, decode=a.decode, n_tokens=n_tokens, vocab=a.vocab, window=a.window,
-                    n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd)
+                    n_layer=a.n_layer, n_head=a.n_head, n_embd=a.n_embd, copy_keep=a.copy_keep)
     dev = torch.device(a.device)
     sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
     amp = lambda: torch.autocast('cuda', dtype=torch.bfloat16) if a.amp and dev.type == 'cuda' else contextlib.nullcontext()
     model = GPT(cfg).to(dev)
     ref = MinimalGPT(cfg.vocab + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer).to(dev)
+    fused = MinimalGPT(cfg.vocab + cfg.n_actions + 1, cfg.block_size, a.n_embd, a.n_head, a.n_layer, fused=True).to(dev)
     print(f'{cfg.layout} layout ({cfg.decode}), {n_tokens} tokens/frame, window {cfg.window} frames = {cfg.block_size} positions; '
           f'{a.n_layer} layers x {a.n_embd} wide; {torch.get_num_threads()} threads on {dev}{" (bf16 autocast)" if a.amp else ""}; '
           f'learnmax GPT {model.n_params()/1e6:.2f}M parameters, minimal GPT {sum(q.numel() for q in ref.parameters())/1e6:.2f}M')
 
     # (a) training tokens/s
     states = torch.randint(cfg.vocab, (a.batch, cfg.window, n_tokens), device=dev)
+    for t in range(1, cfg.window):   # each frame repeats the one before but for a share `--changed` of its patches
+        keep = torch.rand(a.batch, n_tokens, device=dev) >= a.changed
+        states[:, t] = torch.where(keep, states[:, t - 1], states[:, t])
     actions = torch.randint(cfg.n_actions, (a.batch, cfg.window), device=dev)
     seq = torch.randint(cfg.vocab, (a.batch, cfg.block_size + 1), device=dev)
     def trainer(m, loss):
@@ -112,8 +130,10 @@ def main():
             l.backward(); opt.step(); sync()
             return a.batch * cfg.block_size
         return step
-    ours, plain = timed([trainer(model, lambda: model.loss(states, actions).loss), trainer(ref, lambda: ref.loss(seq))], a.seconds)
-    print(f'training: learnmax GPT {ours:,.0f} tokens/s, minimal GPT {plain:,.0f} tokens/s: ratio {ours / plain:.2f}')
+    ours, plain, fast = timed([trainer(model, lambda: model.loss(states, actions, count=False).loss), trainer(ref, lambda: ref.loss(seq)),
+                               trainer(fused, lambda: fused.loss(seq))], a.seconds)
+    print(f'training: learnmax GPT {ours:,.0f} tokens/s (copy_keep {cfg.copy_keep}, {a.changed:.0%} of patches changing), '
+          f'minimal GPT {plain:,.0f} tokens/s: ratio {ours / plain:.2f}; plain GPT with fused attention {fast:,.0f} tokens/s: ratio {ours / fast:.2f}')
 
     if a.profile:   # (c) where a training step goes
         from torch.profiler import ProfilerActivity, profile
