@@ -65,8 +65,7 @@ def sighted_speed(arm, a):
         run = run.replace(agent=run.agent.replace(dvq='pretrained', gpt_steps=16), gpt=GPTConfig(**{**SIGHTED_GPT, 'copy_keep': 1.0}))
         kw = dict(dvq=default_dvq(run.env, 'paper'), dvq_train=pretrain_config('paper'))
     with tempfile.TemporaryDirectory(prefix='bench_agent_', ignore_cleanup_errors=True) as run_dir:
-        agent = Agent(run.env, run.agent, run_dir, gpt=run.gpt, search=run.search, corpus=run.corpus, patches=run.patches,
-                      progress=False, **kw)
+        agent = Agent.from_run(run, run_dir, progress=False, **kw)
         agent.run(stop_at=a.warmup)
         t0 = time.perf_counter(); agent.run(); wall = time.perf_counter() - t0
         rec = read_metrics(agent.run_dir.metrics_path)[-1]

@@ -7,9 +7,9 @@ with and without the KV cache.
 (a) Training: forward + backward + AdamW step on random token windows, for `learnmax.gpt.GPT` (layout embeddings,
     typed softmaxes, `F.scaled_dot_product_attention`; the loss without hit counts, as the agent trains), for
     `MinimalGPT` below: the textbook model of the same width, depth and sequence length (token + position embedding,
-    attention written out as a masked softmax, one softmax over the whole vocabulary), and for `PlainGPT`: the same
-    textbook model with PyTorch's fused causal attention, the strongest plain baseline. The ratios show what the
-    layout costs and what the fused kernel saves. `--changed F` makes each frame repeat the one before but for a share
+    attention written out as a masked softmax, one softmax over the whole vocabulary), and for
+    `MinimalGPT(fused=True)` (`PlainBlock`): the same textbook model with PyTorch's fused causal attention, the
+    strongest plain baseline. The ratios show what the layout costs and what the fused kernel saves. `--changed F` makes each frame repeat the one before but for a share
     F of its patches (Atari frames: about 0.1), which `--copy-keep` (GPTConfig.copy_keep) exploits.
     With `--decode parallel` (frame-block attention) the loss feeds every frame of the window but the last, which
     predicts nothing; tokens/s still counts the whole window, so the two decodings compare per window.

@@ -508,28 +508,24 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
     if B != cache.batch: raise ValueError(f'actions are for {B} rows but the cache holds {cache.batch}')
     br = cache.repeat(A) if A > 1 else cache.select(torch.arange(B, device=cache.k.device))
     a = actions.reshape(-1).to(br.k.device)
-    S = c.vocab
+    S, ent = c.vocab, None   # ent, tlp: the entropies and the tokens' log-probs, where a branch finds them on the way
     if c.joint:
         lj = br.pending.float().view(-1, c.n_actions, S)[torch.arange(B * A, device=a.device), a]
-        probs = F.softmax(lj, -1)[:, None]
-        nxt = _choose(probs[:, 0], sample, generator)
+        dist = F.softmax(lj, -1)[:, None]
+        nxt = _choose(dist[:, 0], sample, generator)
         br.pending = self.feed(br, torch.stack([nxt, a], -1)[:, None], use_cache)
         toks = nxt[:, None]
     elif c.layout == 'frame':
         logits = self.feed(br, torch.stack([br.pending, a], -1)[:, None], use_cache)
-        probs = F.softmax(logits[:, :S].float(), -1)[:, None]
-        toks = _choose(probs[:, 0], sample, generator)[:, None]
+        dist = F.softmax(logits[:, :S].float(), -1)[:, None]
+        toks = _choose(dist[:, 0], sample, generator)[:, None]
         br.pending = toks[:, 0]
     elif c.parallel:   # the waiting frame, the action and the separator in one pass: every patch of the next frame
         step = torch.cat([br.pending, (a + S)[:, None], torch.full_like(a, c.sep_id)[:, None]], 1)
-        keep = probs
-        probs, toks, ent, tlp = _summary(self.feed(br, step, use_cache, frames=True)[1].reshape(-1, S), sample, generator, keep)
+        dist, toks, ent, tlp = _summary(self.feed(br, step, use_cache, frames=True)[1].reshape(-1, S), sample, generator, probs)
         toks = toks.view(-1, c.n_tokens); br.pending = toks
-        n = c.n_tokens
-        return Prediction(toks.view(B, A, n), probs.view(B, A, n, S) if keep else None, ent.view(B, A, n), br if extend else None,
-                          tlp.view(B, A, n))
     elif jacobi and use_cache and not sample and c.n_tokens > 1:
-        probs, toks = self._jacobi(br, a)
+        dist, toks = self._jacobi(br, a)
         br.pending = toks[:, -1]
     else:
         logits = self.feed(br, torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1), use_cache)  # pending patch, action, separator
@@ -538,11 +534,12 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
             p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
             ps.append(p); ts.append(t)
             if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
-        probs, toks = torch.stack(ps, 1), torch.stack(ts, 1)
+        dist, toks = torch.stack(ps, 1), torch.stack(ts, 1)
         br.pending = toks[:, -1]
     n = toks.shape[1]
-    tlp = probs.gather(-1, toks.reshape(*probs.shape[:-1], 1))[..., 0].clamp(min=1e-30).log()
-    return Prediction(toks.view(B, A, n), probs.view(B, A, n, S), _entropy(probs).view(B, A, n), br if extend else None, tlp.view(B, A, n))
+    if ent is None: ent, tlp = _entropy(dist), dist.gather(-1, toks.reshape(*dist.shape[:-1], 1))[..., 0].clamp(min=1e-30).log()
+    return Prediction(toks.view(B, A, n), None if dist is None else dist.view(B, A, n, S), ent.view(B, A, n), br if extend else None,
+                      tlp.view(B, A, n))
 
 # %% ../nbs/04_gpt.ipynb #d2ef2ba4
 @patch

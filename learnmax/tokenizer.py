@@ -171,9 +171,9 @@ def make_tokenizer(env_cfg:EnvConfig|RandomTransitionsConfig, # the env
                    train:DVQTrainConfig|None=None,   # Atari: how to train it (default `DVQTrainConfig()`; 'pretrained': `pretrain_config()`)
                    kind:str='pretrained',            # Atari: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ on a corpus, cached), 'trained' (on `fit`'s replay) or 'random'
                    seed:int=0,                       # seeds training or the random encoder
-                   corpus_cfg:CorpusConfig|None=None,   # 'pretrained': its corpus (default `CorpusConfig()`)
+                   corpus_cfg:CorpusConfig|None=None,   # 'pretrained', 'patches': its corpus (default `CorpusConfig()`)
                    fine_tune:DVQTrainConfig|None=None,  # 'pretrained': fine-tune on `fit`'s replay with this (None: keep it fixed)
-                   cache:str|Path|None=None,         # 'pretrained': the cache folder (default `~/.cache/learnmax`)
+                   cache:str|Path|None=None,         # 'pretrained', 'patches': the cache folder (default `~/.cache/learnmax`)
                    progress:bool=False,
                    patches:PatchConfig|None=None,    # 'patches': the codebook (default `PatchConfig()`)
                   ) -> Tokenizer:
