@@ -27,11 +27,12 @@ import time
 
 import torch
 
-from learnmax.agent import SIGHTED_GPT, Agent, AgentConfig, RunConfig
+from learnmax.agent import Agent, AgentConfig
 from learnmax.config import read_metrics
 from learnmax.dvq import DVQConfig
 from learnmax.envs import EnvConfig
 from learnmax.gpt import GPTConfig
+from learnmax.run import RunConfig, make_agent
 from learnmax.search import SearchConfig
 from learnmax.tokenizer import default_dvq, pretrain_config
 
@@ -60,12 +61,11 @@ def speed(n_envs, commit, decode, jacobi, ticks, a):
 def sighted_speed(arm, a):
     "Env steps/s of `arm` ('sighted' or 'before') over `a.ticks` ticks after its warm-up, and the shares of planning and training."
     run = RunConfig.profile('paper', n_steps=a.warmup + a.ticks, warmup=a.warmup, log_every=a.ticks, ckpt_every=a.warmup + a.ticks)
-    kw = {}
     if arm == 'before':
-        run = run.replace(agent=run.agent.replace(dvq='pretrained', gpt_steps=16), gpt=GPTConfig(**{**SIGHTED_GPT, 'copy_keep': 1.0}))
-        kw = dict(dvq=default_dvq(run.env, 'paper'), dvq_train=pretrain_config('paper'))
+        run = run.replace(agent=run.agent.replace(dvq='pretrained', gpt_steps=16), gpt=run.gpt.replace(copy_keep=1.0),
+                          dvq=default_dvq(run.env, 'paper'), dvq_train=pretrain_config('paper'))
     with tempfile.TemporaryDirectory(prefix='bench_agent_', ignore_cleanup_errors=True) as run_dir:
-        agent = Agent.from_run(run, run_dir, progress=False, **kw)
+        agent = make_agent(run, run_dir, progress=False)
         agent.run(stop_at=a.warmup)
         t0 = time.perf_counter(); agent.run(); wall = time.perf_counter() - t0
         rec = read_metrics(agent.run_dir.metrics_path)[-1]

@@ -1,8 +1,8 @@
-"""What one tick and one training round of the agent cost at a profile's sizes, with that profile's cached pretrained
-tokenizer (paper: 121 tokens of 1,024 codes per frame), and the env steps/s they bound a run to: how long a run of the
-exploration study would take on this machine.
+"""What one tick and one training round of the agent cost at a profile's sizes (`RunConfig.profile`: at paper the sighted
+agent, the patch tokenizer of 49 tokens of 2,048 codes; at large its GPU-sized world model), and the env steps/s they
+bound a run to: how long a run of the exploration study would take on this machine.
 
-    python bench/agent_profile.py [--profile paper] [--policies learnmax,random] [--threads 1] [--ticks 4]
+    python bench/agent_profile.py [--profile paper|large|quick] [--policies learnmax,random] [--threads 1] [--ticks 4]
 
 Each policy's agent plays its random warm-up (not timed), then: one training round (`gpt_steps` AdamW steps of
 `batch_size` windows) and `--ticks` ticks of `n_envs` envs (acting, planning, stepping, tokenizing) are timed. Printed
@@ -15,12 +15,7 @@ import time
 
 import torch
 
-from learnmax.agent import AgentConfig
-from learnmax.corpus import CorpusConfig
-from learnmax.envs import EnvConfig
-from learnmax.explorers import make_agent
-from learnmax.search import SearchConfig
-from learnmax.tokenizer import default_dvq, pretrain_config
+from learnmax.run import RunConfig, make_agent
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -29,14 +24,12 @@ if __name__ == '__main__':
     ap.add_argument('--frames', type=int, default=500_000)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    env = EnvConfig.profile(a.profile)
-    kw = dict(search=SearchConfig.profile(a.profile), dvq=default_dvq(env, a.profile), dvq_train=pretrain_config(a.profile),
-              corpus=CorpusConfig.profile(a.profile))
     for pol in a.policies.split(','):
-        base = AgentConfig.profile(a.profile, policy=pol, dvq_at=())
-        ac = base.replace(n_steps=base.warmup + a.ticks + 2, log_every=1, ckpt_every=10**6)
+        base = RunConfig.profile(a.profile, policy=pol, dvq_at=())
+        ac = base.agent.replace(n_steps=base.agent.warmup + a.ticks + 2, log_every=1, ckpt_every=10**6)
+        run, env = base.replace(agent=ac), base.env
         with tempfile.TemporaryDirectory(prefix='bench_profile_', ignore_cleanup_errors=True) as run_dir:   # removed with what the run wrote
-            agent = make_agent(env, ac, run_dir, progress=False, **kw)
+            agent = make_agent(run, run_dir, progress=False)
             agent.run(stop_at=ac.warmup + 1)
             t0 = time.perf_counter(); agent._train_round(evaluate=False); rnd = time.perf_counter() - t0
             t0 = time.perf_counter()

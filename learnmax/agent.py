@@ -31,13 +31,13 @@ from .train import TrainConfig, make_optimizer, tokenize_replay, train_step
 from .wm_eval import open_loop_eval
 
 # %% auto #0
-__all__ = ['POLICIES', 'EXPLORERS', 'KEY_RAM', 'KEY_BIT', 'SIGHTED_GPT', 'AgentConfig', 'AtariCoverage', 'table_accuracy',
-           'TableCoverage', 'make_coverage', 'Agent', 'RunConfig', 'predicted_vs_real', 'plot_predicted_vs_real']
+__all__ = ['POLICIES', 'EXPLORERS', 'KEY_RAM', 'KEY_BIT', 'AgentConfig', 'AtariCoverage', 'table_accuracy', 'TableCoverage',
+           'make_coverage', 'Agent', 'predicted_vs_real', 'plot_predicted_vs_real']
 
 # %% ../nbs/07_agent.ipynb #49ddcf08
 POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
             'goexplore': None, 'hierarchical': 'learn'}
-EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`)
+EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`, chapter `07c_run`)
 
 @dataclasses.dataclass(frozen=True)
 class AgentConfig(Config):
@@ -61,8 +61,9 @@ class AgentConfig(Config):
     eval_k: int = 8             # steps each is predicted open loop
     ckpt_every: int = 16        # ticks between checkpoints (and at the end)
     seed: int = 0               # seeds the envs, the actions, the models, the data order and the search
-    _paper = dict(n_envs=8, n_steps=25000, warmup=250, commit=2, train_every=8, gpt_steps=8, batch_size=32, lr=1e-3,
-                  log_every=125, ckpt_every=1250, holdout=10, dvq='patches')
+    _paper = dict(n_envs=8, n_steps=3125, warmup=250, commit=2, train_every=8, gpt_steps=8, batch_size=32, lr=1e-3,
+                  log_every=125, ckpt_every=1250, holdout=10, dvq='patches')   # 100,000 frames a run: about ten minutes here
+    _large = dict(n_steps=25000)   # 800,000 frames
 
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
@@ -155,7 +156,7 @@ class Agent:
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
         if cfg.policy in EXPLORERS and type(self) is Agent:
-            raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: use learnmax.explorers.make_agent')
+            raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: use learnmax.run.make_agent')
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)
         if cfg.policy == 'count': self.search = self.search.replace(entropy=0.0, count_bonus=self.search.count_bonus or 1.0)
         self.gpt_cfg = world_model_config(self.tok, names, gpt)
@@ -172,41 +173,6 @@ class Agent:
 
     @property
     def env(self): return self.envs[0]   # the first env (for snapshots and pictures)
-
-# %% ../nbs/07_agent.ipynb #8b6d37b2
-SIGHTED_GPT = dict(n_layer=2, n_head=2, n_embd=64, window=4, decode='parallel', copy_keep=0.1)   # the paper profile's world model
-
-@dataclasses.dataclass(frozen=True)
-class RunConfig:
-    "One agent run: env, schedule, world model, search and tokenizer settings (`profile('paper')`: the sighted agent)."
-    env: EnvConfig = dataclasses.field(default_factory=EnvConfig)
-    agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)
-    gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding (the rest follows the tokenizer)
-    search: SearchConfig = dataclasses.field(default_factory=SearchConfig)
-    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.dvq 'patches': the codebook
-    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # the corpus of the pretrained tokenizer
-
-    @classmethod
-    def profile(cls, name:str='quick', # 'quick' or 'paper'
-                **agent):              # AgentConfig fields to change (policy, seed, n_steps, ...)
-        "The run config of a profile; `agent` overrides fields of its `AgentConfig`."
-        if name not in ('quick', 'paper'): raise ValueError(f"unknown profile {name!r}: choose 'quick' or 'paper'")
-        gpt = GPTConfig(**SIGHTED_GPT) if name == 'paper' else GPTConfig()
-        return cls(EnvConfig.profile(name), AgentConfig.profile(name, **agent), gpt, SearchConfig(), PatchConfig.profile(name),
-                   CorpusConfig.profile(name))
-
-    def replace(self, **parts): return dataclasses.replace(self, **parts)
-    def to_dict(self) -> dict: return {f.name: getattr(self, f.name).to_dict() for f in dataclasses.fields(self)}
-    @classmethod
-    def from_dict(cls, d:dict) -> RunConfig:
-        return cls(**{f.name: f.default_factory().from_dict(d[f.name]) for f in dataclasses.fields(cls) if f.name in d})
-
-@patch(cls_method=True)
-def from_run(cls:Agent, run:RunConfig,   # the run config
-             run_dir:str|Path|None=None, # the run's folder (default: a new temporary folder)
-             **kw):                      # more `Agent` arguments (tokenizer=, resume=, progress=)
-    "The agent of a run config."
-    return cls(run.env, run.agent, run_dir, gpt=run.gpt, search=run.search, corpus=run.corpus, patches=run.patches, **kw)
 
 # %% ../nbs/07_agent.ipynb #081a9a7e
 @patch

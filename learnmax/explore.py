@@ -13,35 +13,40 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .agent import AgentConfig
 from .config import read_metrics
-from .explorers import make_agent
+from .run import RunConfig, make_agent
 from .stats import compare, describe, t_quantile
 
 # %% auto #0
-__all__ = ['compare_agents', 'curve', 'summary', 'versus', 'plot_curves']
+__all__ = ['policy_run', 'compare_agents', 'curve', 'summary', 'versus', 'plot_curves']
 
 # %% ../nbs/08_explore.ipynb #f8b10e63
-def _run_one(env_cfg, cfg:AgentConfig, run_dir:str, kwargs:dict) -> list[dict]:
+def _run_one(run:RunConfig, run_dir:str, kwargs:dict) -> list[dict]:
     "One agent run to the end (resuming if it was stopped); its metric records."
     torch.set_num_threads(1)
-    done = [r for r in read_metrics(Path(run_dir)/'metrics.jsonl') if r.get('step') == cfg.n_steps]
-    if not done: make_agent(env_cfg, cfg, run_dir, progress=False, **kwargs).run()
+    done = [r for r in read_metrics(Path(run_dir)/'metrics.jsonl') if r.get('step') == run.agent.n_steps]
+    if not done: make_agent(run, run_dir, progress=False, **kwargs).run()
     return read_metrics(Path(run_dir)/'metrics.jsonl')
 
-def compare_agents(env_cfg,                   # the env (an `EnvConfig` or a `RandomTransitionsConfig`)
-                   cfg:AgentConfig,           # the schedule every run shares (its policy and seed are replaced)
+def policy_run(run:RunConfig, # the shared run config
+               policy:str,    # the policy of this run
+               seed:int       # its seed
+              ) -> RunConfig:
+    "`run` with the agent's policy and seed replaced: every other part shared."
+    return run.replace(agent=run.agent.replace(policy=policy, seed=seed).check())
+
+def compare_agents(run:RunConfig,             # what every run shares: env, schedule, tokenizer, world model, search (its policy and seed are replaced)
                    policies:tuple,            # policies to compare, e.g. ('learnmax', 'random', 'reverse')
                    seeds:tuple,               # seeds of each policy
                    root:str|Path,             # run folders go to root/<policy>_s<seed>
                    workers:int=1,             # parallel processes (1: run here, one after the other)
                    progress:bool=True,        # a bar over runs
-                   **agent_kwargs             # gpt, search, tokenizer, dvq, dvq_train; explore, frontier, hierarchy, levels (`make_agent`)
+                   **agent_kwargs             # more `make_agent` arguments that are not settings (a tokenizer object)
                   ) -> dict:
     "{policy: {seed: metric records}} of every run, run or resumed as needed."
     if not policies or not seeds: raise ValueError('give at least one policy and one seed')
-    jobs = {(p, s): (env_cfg, cfg.replace(policy=p, seed=s).check(), str(Path(root)/f'{p}_s{s}'), agent_kwargs)
-            for p in policies for s in seeds}
+    if not isinstance(run, RunConfig): raise TypeError(f'compare_agents takes a RunConfig (learnmax.run), got {type(run).__name__}')
+    jobs = {(p, s): (policy_run(run, p, s), str(Path(root)/f'{p}_s{s}'), agent_kwargs) for p in policies for s in seeds}
     out = {p: {} for p in policies}
     bar = tqdm(total=len(jobs), desc='runs', disable=not progress)
     if workers <= 1:

@@ -24,8 +24,7 @@ from .salience import js_divergence
 from .search import SearchConfig, plan_batch
 
 # %% auto #0
-__all__ = ['ExploreConfig', 'cell_key', 'GoExploreAgent', 'HierarchicalAgent', 'frame_tables', 'nearest_token', 'frame_vectors',
-           'make_agent']
+__all__ = ['ExploreConfig', 'cell_key', 'GoExploreAgent', 'HierarchicalAgent', 'frame_tables', 'nearest_token', 'frame_vectors']
 
 # %% ../nbs/07b_explorers.ipynb #bb4f6a1b
 @dataclasses.dataclass(frozen=True)
@@ -430,11 +429,3 @@ def _step(self:HierarchicalAgent, s:int, log:bool) -> dict:
 def _reset_env(self:HierarchicalAgent, i):
     self.lhist[i], self.seg_vecs[i], self.seg2[i], self.lhist2[i] = ([], []), [], ([], []), ([], [])
     return _Explorer._reset_env(self, i)
-
-# %% ../nbs/07b_explorers.ipynb #33be18b4
-def make_agent(env_cfg=None, cfg:AgentConfig|None=None, run_dir=None, **kwargs) -> Agent:
-    "The agent class that plays `cfg.policy`: `GoExploreAgent`, `HierarchicalAgent`, or `Agent`; explorer-only arguments are dropped for the others."
-    cfg = (cfg or AgentConfig()).check()
-    cls = {'goexplore': GoExploreAgent, 'hierarchical': HierarchicalAgent}.get(cfg.policy, Agent)
-    drop = {'explore', 'frontier', 'hierarchy', 'levels'} if cls is Agent else {'hierarchy', 'levels'} if cls is GoExploreAgent else set()
-    return cls(env_cfg, cfg, run_dir, **{k: v for k, v in kwargs.items() if k not in drop})

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typst
 
-from .config import atomic_write, find_root
+from .config import PROFILES, atomic_write, find_root
 from .stats import compare, describe
 
 # %% auto #0
@@ -125,7 +125,7 @@ def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.p
 
 # %% ../nbs/12_paper.ipynb #395b18f6
 def library_profiles() -> list[dict]:
-    "The fields of every component's config at the `quick` and `paper` profiles, as the code at this commit defines them."
+    "The fields of every component's config at the `quick`, `paper` and `large` profiles, as the code at this commit defines them."
     from learnmax.agent import AgentConfig
     from learnmax.corpus import CorpusConfig
     from learnmax.dvq import DVQConfig
@@ -136,17 +136,18 @@ def library_profiles() -> list[dict]:
     from learnmax.tokenizer import default_dvq, pretrain_config
     from learnmax.train import TrainConfig
     env = EnvConfig()
-    pairs = [('DVQConfig', DVQConfig.quick(), DVQConfig.paper()),
-             ("the agent's DVQ (default_dvq)", default_dvq(env, 'quick'), default_dvq(env, 'paper')),
-             ('DVQTrainConfig', DVQTrainConfig.quick(), DVQTrainConfig.paper()),
-             ('its pretraining (pretrain_config)', pretrain_config('quick'), pretrain_config('paper')),
-             ('CorpusConfig', CorpusConfig.quick(), CorpusConfig.paper()),
-             ('GPTConfig', GPTConfig.quick(), GPTConfig.paper()), ('TrainConfig', TrainConfig.quick(), TrainConfig.paper()),
-             ('SearchConfig', SearchConfig.quick(), SearchConfig.paper()), ('AgentConfig', AgentConfig.quick(), AgentConfig.paper())]
+    from learnmax.patches import PatchConfig
+    env = EnvConfig()
+    by = lambda f: tuple(f(p) for p in PROFILES)
+    pairs = [('DVQConfig', *by(DVQConfig.profile)), ("the default DVQ (default_dvq)", *by(lambda p: default_dvq(env, p))),
+             ('DVQTrainConfig', *by(DVQTrainConfig.profile)), ('its pretraining (pretrain_config)', *by(pretrain_config)),
+             ('PatchConfig', *by(PatchConfig.profile)), ('CorpusConfig', *by(CorpusConfig.profile)),
+             ('GPTConfig', *by(GPTConfig.profile)), ('TrainConfig', *by(TrainConfig.profile)),
+             ('SearchConfig', *by(SearchConfig.profile)), ('AgentConfig', *by(AgentConfig.profile))]
     out = []
-    for name, q, p in pairs:
-        q, p = q.to_dict(), p.to_dict()
-        out.append({'name': name, 'rows': [[k, _text(q[k]), _text(p[k])] for k in q]})
+    for name, *cfgs in pairs:
+        ds = [c.to_dict() for c in cfgs]
+        out.append({'name': name, 'rows': [[k, *(_text(d[k]) for d in ds)] for k in ds[0]]})
     return out
 
 def build_info(root:str|Path|None=None # a folder inside the checkout (default: the project's root)

@@ -357,8 +357,8 @@ def paper_bound(profile:str,        # the profile of the run
                 out_dir:str|Path,   # where it writes figures
                 root:str|Path       # the checkout
                ) -> bool:
-    "Whether a run makes a paper result: the `paper` profile, or figures written under `root/figures/paper/`."
-    return profile == 'paper' or Path(out_dir).resolve().is_relative_to((Path(root)/'figures'/'paper').resolve())
+    "Whether a run makes a result the paper shows: the `paper` or `large` profile, or figures written under `root/figures/paper/` or `root/figures/large/`."
+    return profile in ('paper', 'large') or any(Path(out_dir).resolve().is_relative_to((Path(root)/'figures'/d).resolve()) for d in ('paper', 'large'))
 
 def check_clean(git:GitState,          # the checkout's state
                 paper:bool,            # whether the run makes a paper result (`paper_bound`)
@@ -370,7 +370,7 @@ def check_clean(git:GitState,          # the checkout's state
         raise PipelineError('refused, nothing was run: a paper result must come from a clean git checkout, and git could '
                             'not read this one; pass --allow-dirty to run anyway (the result is stamped with an unknown commit)')
     shown = ', '.join(git.files[:5]) + (f' and {len(git.files) - 5} more' if len(git.files) > 5 else '')
-    raise PipelineError(f'refused, nothing was run: a paper result (--profile paper, or --out under figures/paper) '
+    raise PipelineError(f'refused, nothing was run: a paper result (--profile paper or large, or --out under figures/paper or figures/large) '
                         f'must come from a clean tree, and this one has uncommitted changes: {shown}. Commit or stash '
                         f'them, or pass --allow-dirty to run anyway and stamp the result dirty')
 

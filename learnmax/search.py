@@ -37,7 +37,7 @@ class SearchConfig(Config):
     use_cache: bool = True      # incremental prediction on the KV cache (False: recompute every sequence, the slow reference)
     jacobi: bool = True         # token-by-token models: decode a frame in Jacobi passes (False: one model call per token)
     seed: int = 0               # seeds tie-breaking and the branching subsets
-    _paper = dict(beam=8, depth=3)
+    _large = dict(beam=8, depth=3)   # the paper profile plans as `quick` does (the sighted agent's speed on this CPU)
 
     def check(self, n_actions:int|None=None, # the model's number of actions, to check `branching`
               window:int|None=None           # the model's window, to check `depth`

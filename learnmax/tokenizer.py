@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .config import PROFILES
 from .corpus import CorpusConfig, cache_lock, config_hash, corpus, default_cache
 from .dvq import DVQ, DVQConfig, load_dvq, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
@@ -152,17 +153,17 @@ def pretrained_patches(env_cfg:EnvConfig|None=None,       # frame size and colou
 
 # %% ../nbs/04b_tokenizer.ipynb #74510e6c
 def default_dvq(env_cfg:EnvConfig,    # the Atari env's config
-                profile:str='quick'   # 'quick': 3x3 patches, 64 codes; 'paper': see `PAPER_DVQ`
+                profile:str='quick'   # 'quick': 3x3 patches, 64 codes; 'paper' and 'large': see `PAPER_DVQ`
                ) -> DVQConfig:
-    "The agent's default DVQ for `env_cfg`'s frames, in a profile."
-    base = DVQConfig(strides=(4, 7)) if profile == 'quick' else DVQConfig(**PAPER_DVQ) if profile == 'paper' else None
-    if base is None: raise ValueError(f"profile must be 'quick' or 'paper', got {profile!r}")
+    "The default DVQ for `env_cfg`'s frames, in a profile."
+    if profile not in PROFILES: raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    base = DVQConfig(strides=(4, 7)) if profile == 'quick' else DVQConfig(**PAPER_DVQ)
     return base.replace(size=env_cfg.size, channels=1 if env_cfg.grayscale else 3)
 
-def pretrain_config(profile:str='quick' # 'quick' or 'paper'
+def pretrain_config(profile:str='quick' # one of `PROFILES` ('large' trains as 'paper')
                    ) -> DVQTrainConfig:
-    "How the default tokenizer is trained on its corpus: moving pixels weighted, rooms balanced."
-    return DVQTrainConfig.profile(profile, **{'change_weight': 30.0, 'balance': 'room', **(PAPER_PRETRAIN if profile == 'paper' else {})})
+    "How the default DVQ is trained on its corpus: moving pixels weighted, rooms balanced."
+    return DVQTrainConfig.profile(profile, **{'change_weight': 30.0, 'balance': 'room', **(PAPER_PRETRAIN if profile != 'quick' else {})})
 
 TOKENIZER_KINDS = ('patches', 'pretrained', 'trained', 'random')
 

@@ -53,7 +53,9 @@ class TrainConfig(Config):
     amp: bool = True              # bf16 autocast on CUDA (no effect on CPU)
     compile: bool = False         # `torch.compile` the model
     seed: int = 0                 # seeds the model and the data order
-    _paper = dict(n_steps=20000, batch_size=64, lr=6e-4, warmup=500, log_every=50, eval_every=500, eval_windows=2048,
+    _paper = dict(n_steps=2000, batch_size=32, lr=1e-3, warmup=100, log_every=50, eval_every=250, eval_windows=1024,
+                  ckpt_every=250)   # the paper world model (2 x 64) on 121 tokens: about 0.3 s a step on this CPU
+    _large = dict(n_steps=20000, batch_size=64, lr=6e-4, warmup=500, log_every=50, eval_every=500, eval_windows=2048,
                   ckpt_every=1000)
 
 def lr_at(tc:TrainConfig, # the schedule's config

@@ -11,21 +11,23 @@ import torch
 from learnmax.agent import AgentConfig
 from learnmax.config import read_metrics
 from learnmax.envs import EnvConfig
-from learnmax.explorers import ExploreConfig, GoExploreAgent, HierarchicalAgent, make_agent
+from learnmax.explorers import ExploreConfig, GoExploreAgent, HierarchicalAgent
 from learnmax.frontier import FrontierConfig
+from learnmax.run import RunConfig, make_agent
 
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac', 'train_seconds_frac', 'level_seconds')
 SETUP = '''
 from learnmax.agent import AgentConfig
 from learnmax.envs import RandomTransitionsConfig
-from learnmax.explorers import ExploreConfig, make_agent
+from learnmax.explorers import ExploreConfig
 from learnmax.frontier import FrontierConfig
+from learnmax.run import RunConfig, make_agent
 RT = RandomTransitionsConfig(n_states=48, n_actions=4, episode_len=16, passages=2, passage_len=4)
 KW = dict(n_envs=2, warmup=6, log_every=3, ckpt_every=6, train_every=2, gpt_steps=4)
 X = ExploreConfig(salience='novelty', salience_pct=80.0, level_every=8, decide_every=2, excursion=5, repeat=0.0)
 def run(policy, way, run_dir, n_steps, stop_at=None):
-    return make_agent(RT, AgentConfig(policy=policy, n_steps=n_steps, **KW), run_dir, explore=X,
-                      frontier=FrontierConfig(way=way, plan_steps=4), progress=False).run(stop_at=stop_at)
+    run = RunConfig(env=RT, agent=AgentConfig(policy=policy, n_steps=n_steps, **KW), explore=X, frontier=FrontierConfig(way=way, plan_steps=4))
+    return make_agent(run, run_dir, progress=False).run(stop_at=stop_at)
 '''
 ns = {}; exec(SETUP, ns)
 
@@ -59,13 +61,13 @@ def test_frames_count_the_ways_back(tmp_path):
 
 def test_refusals(tmp_path):
     with pytest.raises(ValueError, match='EnvConfig.sticky'):
-        make_agent(EnvConfig(sticky=0.25), AgentConfig(policy='hierarchical'), tmp_path/'a', frontier=FrontierConfig(way='replay'))
+        make_agent(RunConfig(EnvConfig(sticky=0.25), AgentConfig(policy='hierarchical'), frontier=FrontierConfig(way='replay')), tmp_path/'a')
     with pytest.raises(ValueError, match='ExploreConfig.salience'):
-        make_agent(ns['RT'], AgentConfig(policy='hierarchical'), tmp_path/'b', explore=ExploreConfig(salience='loud'))
+        make_agent(RunConfig(ns['RT'], AgentConfig(policy='hierarchical'), explore=ExploreConfig(salience='loud')), tmp_path/'b')
     with pytest.raises(ValueError, match='make_agent'):
         from learnmax.agent import Agent
         Agent(ns['RT'], AgentConfig(policy='hierarchical'), tmp_path/'c')
     with pytest.raises(ValueError, match='different'):   # resuming with another way back
         ns['run']('goexplore', 'restore', tmp_path/'d', 12, stop_at=6); ns['run']('goexplore', 'replay', tmp_path/'d', 12)
-    assert isinstance(make_agent(ns['RT'], AgentConfig(policy='goexplore'), tmp_path/'e', progress=False), GoExploreAgent)
-    assert isinstance(make_agent(ns['RT'], AgentConfig(policy='hierarchical'), tmp_path/'f', progress=False), HierarchicalAgent)
+    assert isinstance(make_agent(RunConfig(ns['RT'], AgentConfig(policy='goexplore')), tmp_path/'e', progress=False), GoExploreAgent)
+    assert isinstance(make_agent(RunConfig(ns['RT'], AgentConfig(policy='hierarchical')), tmp_path/'f', progress=False), HierarchicalAgent)

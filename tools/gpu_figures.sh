@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Paper-profile experiment notebooks on a GPU machine that has Python and torch but no network and no Jupyter.
+# Experiment notebooks at the `large` profile (what a GPU adds: the 4 x 256 world model over 8 frames, 20,000 steps of
+# 64 windows) on a GPU machine that has Python and torch but no network and no Jupyter. PROFILE=paper runs the paper
+# profile there instead.
 #
 #   bash tools/gpu_figures.sh SECONDS NAME [KEY=VALUE ...]
 #
@@ -8,7 +10,7 @@
 #   .devcache/ the cached tokenizers (~/.cache/learnmax/tokenizer), so the corpus is recorded there but the
 #              tokenizer is not retrained
 #   .devgit/   a shallow clone's git folder, so the result is stamped with the commit and checked clean
-# SECONDS is the training budget of the whole notebook: a probe times one optimizer step of the paper-size world model
+# SECONDS is the training budget of the whole notebook: a probe times one optimizer step of the profile's world model
 # on the data's shape, and every world model of the notebook gets the same number of steps, chosen to fit.
 # ARMS: the models the notebook trains per seed (3 in gpt_montezuma). Results (figure, JSON, the code that ran) go to $OUT.
 set -euo pipefail
@@ -22,7 +24,8 @@ printf '/.whl/\n/.devgit/\n/.devcache/\n' >> .git/info/exclude
 mkdir -p ~/.cache/learnmax && cp -r .devcache/. ~/.cache/learnmax/
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 echo "commit $(git rev-parse HEAD); uncommitted: $(git status --porcelain -- . ':(exclude)figures' ':(exclude)paper' ':(exclude)runs' | wc -l)"
-steps=${STEPS:-$(python3 tools/gpu_steps.py "$budget" --arms "${ARMS:-3}" "$@")}   # STEPS: skip the probe (a dry run on a CPU)
+profile=${PROFILE:-large}
+steps=${STEPS:-$(python3 tools/gpu_steps.py "$budget" --arms "${ARMS:-3}" --profile "$profile" "$@")}   # STEPS: skip the probe (a dry run on a CPU)
 echo "world-model steps per run: $steps"
-python3 -m learnmax.pipeline figures --engine inprocess --profile paper --only "$name" --out "$out" --runs "$out/runs" \
+python3 -m learnmax.pipeline figures --engine inprocess --profile "$profile" --only "$name" --out "$out" --runs "$out/runs" \
   --no-progress $(for kv in "$@"; do printf -- '-p %s ' "$kv"; done) -p n_steps="$steps" -p warmup=$((steps / 10))

@@ -1,13 +1,13 @@
-"""How many optimizer steps of the paper-size world model fit a training budget on this machine; prints one integer.
+"""How many optimizer steps of the world model of a profile (default `large`, the GPU's) fit a training budget on this
+machine; prints one integer.
 
-    python tools/gpu_steps.py SECONDS [--arms 3] [seeds=[0,1,2]] [KEY=VALUE ...]
+    python tools/gpu_steps.py SECONDS [--arms 3] [--profile large] [seeds=[0,1,2]] [KEY=VALUE ...]
 
-Times `train_step` (bf16 autocast on CUDA, as `train_gpt` runs it) on random windows of the shape the paper profile
-trains on: the agent tokenizer's patch tokens (`default_dvq`), all 18 actions, the `GPTConfig` and `TrainConfig`
-paper profiles. SECONDS is shared by every run of the notebook (`--arms`, the models it trains per seed, 3 in
-`gpt_montezuma`, times its seeds); the steps are rounded down to a
-multiple of 50 and capped at the `TrainConfig` paper profile's. Other KEY=VALUE pairs (the notebook's overrides) are
-ignored here. Used by `tools/gpu_figures.sh`.
+Times `train_step` (bf16 autocast on CUDA, as `train_gpt` runs it) on random windows of the shape the profile trains
+on: the DVQ's patch tokens (`default_dvq`, 121 per frame), all 18 actions, the `GPTConfig` and `TrainConfig` of the
+profile. SECONDS is shared by every run of the notebook (`--arms`, the models it trains per seed, 3 in
+`gpt_montezuma`, times its seeds); the steps are rounded down to a multiple of 50 and capped at the `TrainConfig`
+profile's. Other KEY=VALUE pairs (the notebook's overrides) are ignored here. Used by `tools/gpu_figures.sh`.
 """
 import ast
 import contextlib
@@ -25,14 +25,17 @@ from learnmax.train import TrainConfig, make_optimizer, train_step
 
 def main(argv):
     if not argv: sys.exit(__doc__)
-    budget, arms, rest = float(argv[0]), 3, list(argv[1:])
-    if rest[:1] == ['--arms']: arms, rest = int(rest[1]), rest[2:]
+    budget, arms, profile, rest = float(argv[0]), 3, 'large', list(argv[1:])
+    while rest[:1] in (['--arms'], ['--profile']):
+        if rest[0] == '--arms': arms = int(rest[1])
+        else: profile = rest[1]
+        rest = rest[2:]
     over = dict(a.split('=', 1) for a in rest)
     runs = len(ast.literal_eval(over.get('seeds', '[0, 1, 2, 3, 4]'))) * arms
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    tc = TrainConfig.profile('paper')
-    tok = DVQTokenizer(dvq=DVQ(default_dvq(EnvConfig.profile('paper'), 'paper')))
-    cfg = world_model_config(tok, ACTION_NAMES, GPTConfig.profile('paper'))
+    tc = TrainConfig.profile(profile)
+    tok = DVQTokenizer(dvq=DVQ(default_dvq(EnvConfig.profile(profile), profile)))
+    cfg = world_model_config(tok, ACTION_NAMES, GPTConfig.profile(profile))
     torch.manual_seed(0)
     model = GPT(cfg).to(device).train()
     opt = make_optimizer(model, tc)
