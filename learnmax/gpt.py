@@ -484,9 +484,14 @@ def _summary(logits, sample, generator, keep:bool, chunk:int=256):
     "From logits (N, S): (probs (N, S) or None, tokens (N,), entropies (N,), the tokens' log-probs (N,)), a chunk of rows at a time (it stays in the CPU's cache)."
     out = []
     for i in range(0, len(logits), chunk):
-        lp = F.log_softmax(logits[i:i + chunk].float(), -1); p = lp.exp()
+        x = logits[i:i + chunk].float()
+        if not (sample or keep):                     # greedy, no distribution kept: one pass of exp over the row
+            m, t = x.max(-1)                         # `max` finds the index faster than `argmax` on the CPU
+            x = x - m[:, None]; e = x.exp(); z = e.sum(-1); lz = z.log()
+            out.append((None, t, lz - (e * x).sum(-1) / z, -lz)); continue   # entropy log Z - E[x]; the top token's log-prob -log Z
+        lp = F.log_softmax(x, -1); p = lp.exp()
         if sample: t = torch.multinomial(p, 1, generator=generator)[:, 0]; tl = lp.gather(1, t[:, None])[:, 0]
-        else: tl, t = lp.max(-1)                     # `max` finds the index faster than `argmax` on the CPU
+        else: tl, t = lp.max(-1)
         out.append((p if keep else None, t, -(p * lp).sum(-1), tl))
     p, t, e, l = zip(*out)
     return (torch.cat(p) if keep else None), torch.cat(t), torch.cat(e), torch.cat(l)

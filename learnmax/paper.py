@@ -104,24 +104,26 @@ def _stems(folder:Path) -> set:
 
 def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.png and <name>.json
                     root:str|Path,                 # typst's root folder, which must contain `figures_dir`
-                    paper_dir:str|Path|None=None   # the paper-profile results (default: `figures_dir/paper`)
+                    paper_dir:str|Path|None=None,  # the paper-profile results, made on this project's CPU (default: `figures_dir/paper`)
+                    large_dir:str|Path|None=None   # the large-profile results, made on a GPU (default: `figures_dir/large`)
                    ) -> dict:
-    "Per figure, the folder the paper takes it from (`paper_dir` where it has the JSON, else `figures_dir`) and what it holds."
+    "Per figure, the folder the paper takes it from (the first of `paper_dir`, `large_dir`, `figures_dir` with a readable JSON) and what it holds."
     figures_dir, root = Path(figures_dir).resolve(), Path(root).resolve()
     paper_dir = Path(paper_dir).resolve() if paper_dir else figures_dir/'paper'
-    for d in (figures_dir, paper_dir):
+    large_dir = Path(large_dir).resolve() if large_dir else figures_dir/'large'
+    for d in (figures_dir, paper_dir, large_dir):
         if not d.is_relative_to(root): raise ValueError(f'{d} is not inside the typst root {root}')
+    order = ((paper_dir, 'paper'), (large_dir, 'large'), (figures_dir, 'quick'))
     figures = {}
-    for n in sorted(_stems(figures_dir) | _stems(paper_dir)):
-        paper = (paper_dir/f'{n}.json').exists() or not ((figures_dir/f'{n}.json').exists() or (figures_dir/f'{n}.png').exists())
-        e = _entry(paper_dir if paper else figures_dir, n, 'paper' if paper else 'quick', root)
-        if paper and not e['json'] and (figures_dir/f'{n}.json').exists(): e = _entry(figures_dir, n, 'quick', root)  # unreadable
-        figures[n] = e
+    for n in sorted(_stems(figures_dir) | _stems(paper_dir) | _stems(large_dir)):
+        entries = [_entry(d, n, s, root) for d, s in order if n in _stems(d)]
+        has_json = lambda e: (root/(e['file'].lstrip('/') + '.json')).exists()   # an unreadable one: shown as missing
+        figures[n] = next((e for e in entries if e['json']), None) or next((e for e in entries if has_json(e)), entries[0])
     if paper_dir.is_dir():                         # variants of a paper result, e.g. figures/paper/dvq300/explore_vs_random
         for sub in sorted(p for p in paper_dir.iterdir() if p.is_dir()):
             for n in sorted(_stems(sub)): figures[f'{sub.name}/{n}'] = _entry(sub, n, 'paper', root)
     return {'dir': '/' + figures_dir.relative_to(root).as_posix(), 'paper_dir': '/' + paper_dir.relative_to(root).as_posix(),
-            'figures': figures}
+            'large_dir': '/' + large_dir.relative_to(root).as_posix(), 'figures': figures}
 
 # %% ../nbs/12_paper.ipynb #395b18f6
 def library_profiles() -> list[dict]:
