@@ -102,12 +102,14 @@ def test_hyperparameter_rows_and_variants(site):
 
 
 def test_repository_paper_builds(tmp_path):
-    "The project's own paper builds from the repository's figures, showing every paper result it has from figures/paper/."
+    "The project's own paper builds from the repository's figures, showing every result it has from figures/paper/, then figures/large/."
     out = build_paper(ROOT/'paper'/'main.typ', ROOT/'figures', tmp_path/'paper.pdf')
     assert out.read_bytes()[:5] == b'%PDF-'
     found = {e['name']: e for e in experiments(ROOT/'paper'/'main.typ', ROOT/'figures')}
     for name, e in found.items():
         if (ROOT/'figures'/'paper'/f'{name}.json').exists(): assert e['source'] == 'paper', name
+        elif (ROOT/'figures'/'large'/f'{name}.json').exists():
+            assert e['source'] == 'large' and e['provenance'].startswith('Large-profile result, made on a GPU'), name
         elif e['present']: assert e['provenance'].startswith('Smoke test'), name
     assert found['salience']['present'] and found['salience']['section'] == 'salience'      # a first detector, measured
     assert found['exploration']['present'] and found['exploration']['section'] == 'exploration'   # the study, built
