@@ -62,7 +62,7 @@ class AgentConfig(Config):
     ckpt_every: int = 16        # ticks between checkpoints (and at the end)
     seed: int = 0               # seeds the envs, the actions, the models, the data order and the search
     _paper = dict(n_envs=8, n_steps=3125, warmup=250, commit=2, train_every=8, gpt_steps=8, batch_size=32, lr=1e-3,
-                  log_every=125, ckpt_every=1250, holdout=10, dvq='patches')   # 100,000 frames a run: about ten minutes here
+                  log_every=125, ckpt_every=1250, holdout=10, dvq='patches')   # 100,000 frames a run: seven to nine minutes here
     _large = dict(n_steps=25000)   # 800,000 frames
 
     def check(self) -> AgentConfig:

@@ -113,12 +113,18 @@ def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.p
     large_dir = Path(large_dir).resolve() if large_dir else figures_dir/'large'
     for d in (figures_dir, paper_dir, large_dir):
         if not d.is_relative_to(root): raise ValueError(f'{d} is not inside the typst root {root}')
-    order = ((paper_dir, 'paper'), (large_dir, 'large'), (figures_dir, 'quick'))
+    order = [(d, s, _stems(d)) for d, s in ((paper_dir, 'paper'), (large_dir, 'large'), (figures_dir, 'quick'))]
     figures = {}
-    for n in sorted(_stems(figures_dir) | _stems(paper_dir) | _stems(large_dir)):
-        entries = [_entry(d, n, s, root) for d, s in order if n in _stems(d)]
-        has_json = lambda e: (root/(e['file'].lstrip('/') + '.json')).exists()   # an unreadable one: shown as missing
-        figures[n] = next((e for e in entries if e['json']), None) or next((e for e in entries if has_json(e)), entries[0])
+    for n in sorted(set().union(*(stems for _, _, stems in order))):
+        first = unreadable = None                  # the first folder that holds it; the first whose JSON does not parse
+        for d, s, stems in order:
+            if n not in stems: continue
+            e = _entry(d, n, s, root)
+            if e['json']: break                    # the first readable JSON wins
+            first = first or e
+            if unreadable is None and (d/f'{n}.json').exists(): unreadable = e   # shown as missing
+        else: e = unreadable or first
+        figures[n] = e
     if paper_dir.is_dir():                         # variants of a paper result, e.g. figures/paper/dvq300/explore_vs_random
         for sub in sorted(p for p in paper_dir.iterdir() if p.is_dir()):
             for n in sorted(_stems(sub)): figures[f'{sub.name}/{n}'] = _entry(sub, n, 'paper', root)
