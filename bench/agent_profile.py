@@ -31,9 +31,9 @@ if __name__ == '__main__':
         with tempfile.TemporaryDirectory(prefix='bench_profile_', ignore_cleanup_errors=True) as run_dir:   # removed with what the run wrote
             agent = make_agent(run, run_dir, progress=False)
             agent.run(stop_at=ac.warmup + 1)
-            t0 = time.perf_counter(); agent._train_round(evaluate=False); rnd = time.perf_counter() - t0
+            t0 = time.perf_counter(); agent.train_round(evaluate=False); rnd = time.perf_counter() - t0
             t0 = time.perf_counter()
-            for _ in range(a.ticks): agent._tick()
+            for _ in range(a.ticks): agent.tick()
             tick = (time.perf_counter() - t0) / a.ticks
             sps = ac.n_envs * ac.train_every / (ac.train_every * tick + rnd)
             print(f'{pol}: {agent.tok.n_tokens} tokens of {agent.tok.vocab} codes; a tick of {ac.n_envs} envs {tick:.3f} s, a round of '

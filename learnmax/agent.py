@@ -13,26 +13,26 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fastcore.basics import patch
 
 from .corpus import CorpusConfig
 from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
-from .envs import EnvConfig, RandomTransitionsConfig, cell, make_env
+from .coverage import make_coverage
+from .envs import EnvConfig, RandomTransitionsConfig, make_env
 from .gpt import GPT, GPTConfig
 from .loop import Loop
 from .replay import ReplayBuffer, ReplayConfig
-from .search import SearchConfig, VisitCounts, plan, plan_batch
+from .search import SearchConfig, VisitCounts, plan_batch
 from .patches import PatchConfig
 from .tokenizer import TOKENIZER_KINDS, Tokenizer, make_tokenizer, world_model_config
 from .split import WindowDataset
 from .train import TrainConfig, make_optimizer, tokenize_replay, train_step
 from .wm_eval import open_loop_eval
+from .windows import WindowIndex, window_tensors
 
 # %% auto #0
-__all__ = ['POLICIES', 'EXPLORERS', 'KEY_RAM', 'KEY_BIT', 'AgentConfig', 'AtariCoverage', 'table_accuracy', 'TableCoverage',
-           'make_coverage', 'Agent', 'predicted_vs_real', 'plot_predicted_vs_real']
+__all__ = ['POLICIES', 'EXPLORERS', 'AgentConfig', 'Agent']
 
 # %% ../nbs/07_agent.ipynb #49ddcf08
 POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
@@ -77,63 +77,9 @@ class AgentConfig(Config):
         if bad: raise ValueError(f'AgentConfig.dvq_at ticks must lie in warmup+1..n_steps, got {bad}')
         return self
 
-# %% ../nbs/07_agent.ipynb #37b2a07d
-KEY_RAM, KEY_BIT = 65, 2   # Montezuma: the inventory byte, and its bit of the first room's key (0 -> 2 with the key's 100 points)
-
-class AtariCoverage:
-    "Rooms (from RAM), Go-Explore cells (with the room) and, in Montezuma, whether the first room's key was held."
-    def __init__(self, env_cfg:EnvConfig):
-        self.rooms, self.cells, self.frame_skip, self.key = set(), set(), env_cfg.frame_skip, False
-    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
-        "Record an observation (and the action that led to it from the state `before`; `env` for its RAM)."
-        self.cells.add((int(info.get('room', -1)), cell(obs)))
-        if 'room' in info: self.rooms.add(int(info['room']))
-        if env is not None and getattr(env, 'montezuma', False): self.key |= bool(env.ale.getRAM()[KEY_RAM] & KEY_BIT)
-    def record(self, model:GPT|None, env_steps:int) -> dict:
-        return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key))
-    def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key)
-    def load_state_dict(self, s:dict): self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key', False)
-
-@torch.no_grad()
-def table_accuracy(model:GPT,      # a world model of a random-transitions env (frame layout)
-                   table:np.ndarray # (n_states, n_actions) the env's transition table
-                  ) -> float:
-    "Fraction of all (state, action) pairs whose next state the model predicts (argmax) from the state alone."
-    S, A = table.shape
-    hits = 0
-    for i in range(0, S, 1024):
-        s = torch.arange(i, min(i + 1024, S))
-        pred = model.predict_next(model.prefill(s[:, None]), torch.arange(A).expand(len(s), A))
-        hits += int((pred.tokens[..., 0].numpy() == table[s.numpy()]).sum())
-    return hits / (S * A)
-
-class TableCoverage:
-    "The (state, action) pairs of a random-transitions table tried, the states seen, and the model's accuracy on the table."
-    frame_skip = 1
-    def __init__(self, env_cfg:RandomTransitionsConfig):
-        env = make_env(env_cfg)
-        self.table, self.n_open = env.table, env.n_open      # states n_open.. are narrow passages (chapter `01_envs`)
-        self.pairs, self.cells = set(), set()
-    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
-        if action is not None: self.pairs.add((int(before['state']), int(action)))
-        self.cells.add(int(info['state']))
-    def record(self, model:GPT|None, env_steps:int) -> dict:
-        S, A = self.table.shape
-        rec = dict(frames=env_steps, pairs_frac=len(self.pairs) / (S * A), states_seen=len(self.cells))
-        if self.n_open < S: rec['passage_frac'] = sum(s >= self.n_open for s in self.cells) / (S - self.n_open)   # passage states seen
-        if model is not None: rec['table_acc'] = table_accuracy(model, self.table)
-        return rec
-    def state_dict(self) -> dict: return dict(pairs=set(self.pairs), cells=set(self.cells))
-    def load_state_dict(self, s:dict): self.pairs, self.cells = set(s['pairs']), set(s['cells'])
-
-def make_coverage(env_cfg:EnvConfig|RandomTransitionsConfig # the env
-                 ) -> AtariCoverage|TableCoverage:
-    "What to measure of the env's exploration."
-    return TableCoverage(env_cfg) if isinstance(env_cfg, RandomTransitionsConfig) else AtariCoverage(env_cfg)
-
-# %% ../nbs/07_agent.ipynb #154bcfc2
-class Agent:
-    "The online learnmax agent (or a baseline policy) on `n_envs` copies of an Atari or random-transitions env."
+# %% ../nbs/07_agent.ipynb #61790b54
+class _Setup:
+    "`Agent`, part 1 of 5: its configs, envs, tokenizer, run folder and loop (the cells below add the rest)."
     def __init__(self, env_cfg:EnvConfig|RandomTransitionsConfig|None=None, # the env (default: Montezuma's Revenge)
                  cfg:AgentConfig|None=None,          # policy and schedule (default `AgentConfig()`)
                  run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new temp folder)
@@ -167,338 +113,240 @@ class Agent:
                         'search': self.search.to_dict(), 'tokenizer': self.tok.config(), **self._more_configs()}
         self.loop = Loop(self.run_dir, cfg.n_steps, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}', progress=progress,
                          postfix=('rooms', 'cells', 'pairs_frac'))
-        self.cov = make_coverage(env_cfg)
+        self.cov, self.windows = make_coverage(env_cfg), WindowIndex(self.gpt_cfg.window, cfg.holdout)
         if resume and self.loop.ckpt.exists(): self._resume()
         else: self._start()
 
     @property
     def env(self): return self.envs[0]   # the first env (for snapshots and pictures)
 
-# %% ../nbs/07_agent.ipynb #081a9a7e
-@patch
-def _start(self:Agent):
-    cfg = self.cfg
-    if (self.run_dir/'replay').exists():   # checked before anything is touched
-        raise ValueError(f'{self.run_dir.path} already holds a replay ' + ('(resume=True continues it)' if self.loop.ckpt.exists()
-                         else 'but no checkpoint') + ': give a new run_dir')
-    self.loop.start(self.configs, cfg.seed)
-    seed_everything(cfg.seed)
-    self.rng, self.gen = np.random.default_rng(cfg.seed), torch.Generator().manual_seed(cfg.seed)
-    obs0 = self.envs[0].reset(seed=cfg.seed)[0]
-    frame_shape, dtype = (np.shape(obs0), 'uint8') if np.ndim(obs0) else ((), 'int64')
-    self.replay = ReplayBuffer(self.run_dir/'replay', frame_shape=frame_shape, n_actions=self.A, frame_dtype=dtype,
-                               cfg=ReplayConfig(chunk_size=4096))
-    self.t, N = 0, self.cfg.n_envs
-    self.ep, self.next_ep, self.ep_len = np.arange(N), N, np.zeros(N, np.int64)
-    self.queue = [[] for _ in range(N)]
-    self.model = self.opt = self.tokens = self.cur = None
-    self.counts, self.last = VisitCounts(self.gpt_cfg.vocab), {}
-    self.obs, self.info = [], []
-    for i, e in enumerate(self.envs):
-        o, inf = e.reset(seed=cfg.seed + i); self.obs.append(o); self.info.append(inf); self.cov.seen(o, inf)
-    self.hist = [[] for _ in range(N)]
-    self.ep_ret, self.best_score, self.first_reward, self.taken = np.zeros(N), 0.0, None, 0
-    if self.tok.fitted: self._tokenize_all()
-    self._start_more()
+# %% ../nbs/07_agent.ipynb #6874bc48
+class _Checkpoints(_Setup):
+    "`Agent`, part 2: a fresh start, what a checkpoint holds, and the resume; four hooks a subclass fills."
+    def _start(self):
+        cfg = self.cfg
+        if (self.run_dir/'replay').exists():   # checked before anything is touched
+            raise ValueError(f'{self.run_dir.path} already holds a replay ' + ('(resume=True continues it)' if self.loop.ckpt.exists()
+                             else 'but no checkpoint') + ': give a new run_dir')
+        self.loop.start(self.configs, cfg.seed)
+        seed_everything(cfg.seed)
+        self.rng, self.gen = np.random.default_rng(cfg.seed), torch.Generator().manual_seed(cfg.seed)
+        obs0 = self.envs[0].reset(seed=cfg.seed)[0]
+        frame_shape, dtype = (np.shape(obs0), 'uint8') if np.ndim(obs0) else ((), 'int64')
+        self.replay = ReplayBuffer(self.run_dir/'replay', frame_shape=frame_shape, n_actions=self.A, frame_dtype=dtype,
+                                   cfg=ReplayConfig(chunk_size=4096))
+        self.t, N = 0, self.cfg.n_envs
+        self.ep, self.next_ep, self.ep_len = np.arange(N), N, np.zeros(N, np.int64)
+        self.queue = [[] for _ in range(N)]
+        self.model = self.opt = self.tokens = self.cur = None
+        self.counts, self.last = VisitCounts(self.gpt_cfg.vocab), {}
+        self.obs, self.info = [], []
+        for i, e in enumerate(self.envs):
+            o, inf = e.reset(seed=cfg.seed + i); self.obs.append(o); self.info.append(inf); self.cov.seen(o, inf)
+        self.hist = [[] for _ in range(N)]
+        self.ep_ret, self.best_score, self.first_reward, self.taken = np.zeros(N), 0.0, None, 0
+        if self.tok.fitted: self._tokenize_all()
+        self._start_more()
 
-@patch
-def _state(self:Agent, s:int) -> dict:
-    "Everything a checkpoint after tick `s` holds (the replay is flushed first: its rows up to here are on disk)."
-    self.replay.flush()
-    return dict(t=self.t, ep=self.ep.copy(), next_ep=self.next_ep, ep_len=self.ep_len.copy(), queue=[list(q) for q in self.queue],
-                hist=[list(h) for h in self.hist], obs=list(self.obs), info=list(self.info), last=dict(self.last),
-                envs=[e.clone_state() for e in self.envs], replay_rows=len(self.replay), np_rng=self.rng.bit_generator.state,
-                gen=self.gen.get_state(), rng=rng_state(), counts=self.counts.state_dict(), coverage=self.cov.state_dict(),
-                tokenizer=self.tok.state_dict() if self.tok.fitted else None,
-                model=None if self.model is None else self.model.state_dict(), opt=None if self.opt is None else self.opt.state_dict(),
-                score=dict(ep_ret=self.ep_ret.copy(), best=self.best_score, first_reward=self.first_reward, taken=self.taken),
-                more=self._more_state())
+    def _state(self, s:int) -> dict:
+        "Everything a checkpoint after tick `s` holds (the replay is flushed first: its rows up to here are on disk)."
+        self.replay.flush()
+        return dict(t=self.t, ep=self.ep.copy(), next_ep=self.next_ep, ep_len=self.ep_len.copy(), queue=[list(q) for q in self.queue],
+                    hist=[list(h) for h in self.hist], obs=list(self.obs), info=list(self.info), last=dict(self.last),
+                    envs=[e.clone_state() for e in self.envs], replay_rows=len(self.replay), np_rng=self.rng.bit_generator.state,
+                    gen=self.gen.get_state(), rng=rng_state(), counts=self.counts.state_dict(), coverage=self.cov.state_dict(),
+                    tokenizer=self.tok.state_dict() if self.tok.fitted else None,
+                    model=None if self.model is None else self.model.state_dict(), opt=None if self.opt is None else self.opt.state_dict(),
+                    score=dict(ep_ret=self.ep_ret.copy(), best=self.best_score, first_reward=self.first_reward, taken=self.taken),
+                    more=self._more_state())
 
-@patch
-def _resume(self:Agent):
-    ck = self.loop.resume(self.configs, ignore={'agent': ('n_steps',)})
-    self.replay = ReplayBuffer(self.run_dir/'replay', cfg=ReplayConfig(chunk_size=4096))
-    if len(self.replay) < ck['replay_rows']:
-        raise ValueError(f"the replay holds {len(self.replay)} rows but the checkpoint was made with {ck['replay_rows']}")
-    self.replay.truncate(ck['replay_rows'])
-    for k in ('t', 'ep', 'next_ep', 'ep_len', 'queue', 'hist', 'obs', 'info', 'last'): setattr(self, k, ck[k])
-    self.rng = np.random.default_rng(); self.rng.bit_generator.state = ck['np_rng']
-    self.gen = torch.Generator(); self.gen.set_state(ck['gen'])
-    self.counts = VisitCounts(self.gpt_cfg.vocab); self.counts.load_state_dict(ck['counts'])
-    self.cov.load_state_dict(ck['coverage'])
-    self.tokens = self.cur = self.model = self.opt = None
-    if ck['tokenizer'] is not None: self.tok.load_state_dict(ck['tokenizer'])
-    if self.tok.fitted: self._tokenize_all()
-    if ck['model'] is not None:
-        self._new_model(); self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt'])
-    for i, (e, snap) in enumerate(zip(self.envs, ck['envs'])): e.reset(seed=self.cfg.seed + i); e.restore_state(snap)
-    sc = ck['score']
-    self.ep_ret, self.best_score, self.first_reward, self.taken = sc['ep_ret'].copy(), sc['best'], sc['first_reward'], sc['taken']
-    self._resume_more(ck['more'])
-    set_rng_state(ck['rng'])
+    def _resume(self):
+        ck = self.loop.resume(self.configs, ignore={'agent': ('n_steps',)})
+        self.replay = ReplayBuffer(self.run_dir/'replay', cfg=ReplayConfig(chunk_size=4096))
+        if len(self.replay) < ck['replay_rows']:
+            raise ValueError(f"the replay holds {len(self.replay)} rows but the checkpoint was made with {ck['replay_rows']}")
+        self.replay.truncate(ck['replay_rows'])
+        for k in ('t', 'ep', 'next_ep', 'ep_len', 'queue', 'hist', 'obs', 'info', 'last'): setattr(self, k, ck[k])
+        self.rng = np.random.default_rng(); self.rng.bit_generator.state = ck['np_rng']
+        self.gen = torch.Generator(); self.gen.set_state(ck['gen'])
+        self.counts = VisitCounts(self.gpt_cfg.vocab); self.counts.load_state_dict(ck['counts'])
+        self.cov.load_state_dict(ck['coverage'])
+        self.tokens = self.cur = self.model = self.opt = None
+        if ck['tokenizer'] is not None: self.tok.load_state_dict(ck['tokenizer'])
+        if self.tok.fitted: self._tokenize_all()
+        if ck['model'] is not None:
+            self._new_model(); self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt'])
+        for i, (e, snap) in enumerate(zip(self.envs, ck['envs'])): e.reset(seed=self.cfg.seed + i); e.restore_state(snap)
+        sc = ck['score']
+        self.ep_ret, self.best_score, self.first_reward, self.taken = sc['ep_ret'].copy(), sc['best'], sc['first_reward'], sc['taken']
+        self._resume_more(ck['more'])
+        set_rng_state(ck['rng'])
 
-@patch
-def _more_configs(self:Agent) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on resume
-@patch
-def _start_more(self:Agent): "What a subclass adds to a fresh start (nothing here)."
-@patch
-def _more_state(self:Agent) -> dict: return {}   # what a subclass adds to a checkpoint
-@patch
-def _resume_more(self:Agent, s:dict): "Restore what `_more_state` saved (nothing here)." 
+    def _more_configs(self) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on resume
+    def _start_more(self): "What a subclass adds to a fresh start (nothing here)."
+    def _more_state(self) -> dict: return {}     # what a subclass adds to a checkpoint
+    def _resume_more(self, s:dict): "Restore what `_more_state` saved (nothing here)."
 
-# %% ../nbs/07_agent.ipynb #0efe8022
-@patch
-def _tokenize_all(self:Agent):
-    "The token buffer of the whole replay, and the current observations' tokens."
-    shutil.rmtree(self.run_dir/'tokens', ignore_errors=True)
-    self.replay.flush()
-    self.tokens = tokenize_replay(self.tok.encode, self.tok.n_tokens, self.replay, self.run_dir/'tokens')
-    self.cur = self.tok.encode(np.stack(self.obs))
-    self._index_windows()
-
-@patch
-def _fit_tokenizer(self:Agent):
-    "Fit the tokenizer on the whole replay, re-tokenize it, recount visits; a new world model follows."
-    self.replay.flush()
-    self.tok.fit(self.replay, self.run_dir/f'tokenizer_{self.t}')
-    self._tokenize_all()
-    self.counts = VisitCounts(self.gpt_cfg.vocab)
-    if len(self.tokens): self.counts.update(self.tokens.frames(np.arange(len(self.tokens))))
-    self.model = self.opt = None
-
-@patch
-def _new_model(self:Agent):
-    torch.manual_seed(self.cfg.seed)
-    self.model = GPT(self.gpt_cfg, self.tok.codes() if self.gpt_cfg.input == 'codes' else None).eval()
-    self.opt = make_optimizer(self.model, TrainConfig(lr=self.cfg.lr))
-
-# %% ../nbs/07_agent.ipynb #29a990c0
-@patch
-def _index_windows(self:Agent):
-    "Every window of the token buffer, ordered by its last row, and the rows of each env's open episode (its last W-1)."
-    W = self.gpt_cfg.window
-    starts = self.tokens.windows(W)
-    rows = self.tokens.window_rows(starts, W) if len(starts) else np.zeros((0, W), np.int64)
-    if self.cfg.holdout: rows = rows[~self._held_out(self.tokens.column('episode_ids')[rows[:, 0]])]
-    self._wins, self._n_wins = rows[np.argsort(rows[:, -1], kind='stable')], len(rows)
-    ep = self.tokens.column('episode_ids')
-    self._open_rows = [np.flatnonzero(ep == e)[-(W - 1):].tolist() if W > 1 else [] for e in self.ep]
-
-@patch
-def _add_windows(self:Agent, first:int, dones:np.ndarray):
-    "After a tick wrote rows `first`, `first+1`, ... (one per env): the windows they end, in the same order."
-    W, new = self.gpt_cfg.window, []
-    held = self._held_out(self.ep)
-    for i, done in enumerate(dones.tolist()):
-        o = self._open_rows[i]; o.append(first + i)
-        if len(o) >= W and not held[i]: new.append(o[-W:])
-        self._open_rows[i] = [] if done or W == 1 else o[-(W - 1):]
-    if not new: return
-    if self._n_wins + len(new) > len(self._wins):   # grow by doubling
-        grown = np.zeros((max(2 * len(self._wins), self._n_wins + len(new), 1024), W), np.int64)
-        grown[:self._n_wins] = self._wins[:self._n_wins]; self._wins = grown
-    self._wins[self._n_wins:self._n_wins + len(new)] = new; self._n_wins += len(new)
-
-@patch
-def _held_out(self:Agent, ep) -> np.ndarray:
-    "Whether each episode id of `ep` is held out of training (`AgentConfig.holdout`)."
-    ep = np.asarray(ep); return (ep % self.cfg.holdout == 0) if self.cfg.holdout else np.zeros(ep.shape, bool)
-
-@patch
-def heldout_eval(self:Agent) -> dict:
-    "The world model judged open loop on windows of the held-out episodes so far (`open_loop_eval`): {} before there are any."
-    if not self.cfg.holdout or self.model is None: return {}
-    ctx, k = self.gpt_cfg.window - 1, self.cfg.eval_k
-    eps = np.unique(self.tokens.column('episode_ids')); eps = eps[self._held_out(eps)]
-    ds = WindowDataset(self.tokens, ctx + k, episodes=eps)
-    if not len(ds): return {}
-    ev = open_loop_eval(self.model, ds, k, ctx, self.cfg.eval_windows, seed=self.cfg.seed)
-    return {f'heldout_{m}': ev[m] for m in ('changed_acc', 'copy_changed_acc', 'acc', 'copy_acc', 'changed_frac')} | \
-           dict(heldout_windows=ev['n_windows'], heldout_episodes=len(eps))
-
-@patch
-def _windows(self:Agent) -> np.ndarray:
-    "(n, window) rows of every window of the token buffer, ordered by the row each ends at (kept as the ticks add rows)."
-    return self._wins[:self._n_wins]
-
-@patch
-def _batch(self:Agent, rows:np.ndarray):
-    return torch.as_tensor(self.tokens.frames(rows.reshape(-1)).reshape(*rows.shape, -1)), \
-           torch.as_tensor(self.tokens.column('actions')[rows])
-
-@patch
-def _logs_before_next_round(self:Agent, s:int) -> bool:
-    "Whether a metric record is written at tick `s` or before the training round after the one at `s`."
-    return any(self.loop.logs(L) for L in range(s, min(s + self.cfg.train_every, self.cfg.n_steps + 1)))
-
-@patch
-def _train_round(self:Agent,
-                 evaluate:bool=True # predict the windows that ended since the last round first (`new_state_acc`, `new_copy_acc`)
-                ) -> dict:
-    rec, N = {}, self.cfg.n_envs
-    if self.model is None: self._new_model()
-    rows = self._windows()
-    new = rows[np.searchsorted(rows[:, -1], len(self.tokens) - self.cfg.train_every * N):]   # ending since the last round
-    if evaluate and len(new):
-        st, ac = self._batch(new[-256:])
-        with torch.no_grad(): out = self.model.loss(st, ac)
-        s = out.stats['state']
-        rec['new_state_acc'] = float(s['top1'] / s['n'])
-        rec['new_copy_acc'] = float((st[:, 1:] == st[:, :-1]).float().mean())
-    if not len(rows): return rec
-    self.model.train()
-    for _ in range(self.cfg.gpt_steps):
-        out, _ = train_step(self.model, self.opt, *self._batch(rows[self.rng.choice(len(rows), self.cfg.batch_size)]), grad_clip=1.0, count=False)
-    self.model.eval()
-    return {**rec, 'train_loss': out.loss.item()}
-
-# %% ../nbs/07_agent.ipynb #934f22e6
-@patch
-def _history(self:Agent, i:int) -> tuple[np.ndarray, np.ndarray]:
-    "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n) (the current frame last) and the T-1 actions."
-    keep = self.gpt_cfg.window - self.search.depth
-    h = self.hist[i][-(keep - 1):] if keep > 1 else []
-    toks = np.stack([t for t, _ in h] + [self.cur[i]]) if h else self.cur[i][None]
-    return toks, np.array([a for _, a in h], np.int64)
-
-@patch
-def _act(self:Agent) -> np.ndarray:
-    "Random actions (warm-up, `random` policy, no model yet) or the next committed actions of searched plans."
-    N = self.cfg.n_envs
-    if self.cfg.policy == 'random' or self.model is None: return self.rng.integers(self.A, size=N)
-    goals, groups = self._goals(), {}              # history length -> {(history, goal): (its arrays, goal, envs that stand there)}
-    for i in range(N):
-        if self.queue[i]: continue
-        h, g = self._history(i), None if goals is None else goals[i]
-        key = (h[0].tobytes(), h[1].tobytes(), None if g is None else g.tobytes())
-        groups.setdefault(len(h[0]), {}).setdefault(key, (h, g, []))[2].append(i)
-    for T, same in sorted(groups.items()):
-        hs, gs, envs = zip(*same.values())
-        p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search, self.counts, self.gen,
-                       goal=None if goals is None else np.stack(gs))
-        self._plan_seconds += p.seconds
-        for r, e in enumerate(envs):              # envs in the same state take different first actions, best first
-            for k, i in enumerate(e): self.queue[i] = p.by_first[r, k % self.A, :self.cfg.commit].tolist()
-        self.last.update(plan_score=float(p.score.mean()), plan_entropy=float(p.entropy.mean()))
-    return np.array([q.pop(0) for q in self.queue])
-
-@patch
-def _goals(self:Agent) -> np.ndarray|None:
-    "(N, n) per env the tokens of a frame its planner heads for (-1 rows: none), or None (the flat agents: no goals)."
-    return None
-
-@patch
-def _after_step(self:Agent, i:int, obs, info:dict, action:int, reward:float) -> tuple:
-    "A subclass's look at env `i`'s new state: (obs, info, cut); `cut` when it moved the env elsewhere (ending the replay's episode)."
-    return obs, info, False
-
-@patch
-def _reset_env(self:Agent, i:int) -> tuple:
-    "Start env `i`'s next episode: (obs, info)."
-    return self.envs[i].reset()
-
-@patch
-def _tick(self:Agent):
-    "Step every env once; remember, count and record; reset the envs whose episode ended (or that a subclass moved)."
-    cfg, t, acts = self.cfg, self.t, self._act()
-    frames, dones = np.stack(self.obs), np.zeros(cfg.n_envs, bool)
-    for i, (e, a) in enumerate(zip(self.envs, acts.tolist())):
-        obs, r, term, trunc, info = e.step(a)
-        self.ep_len[i] += 1; self.taken += 1; self.ep_ret[i] += r
-        if r > 0 and self.first_reward is None: self.first_reward = self.taken
-        self.best_score = max(self.best_score, float(self.ep_ret[i]))
-        dones[i] = term or trunc or (cfg.reset_after and self.ep_len[i] >= cfg.reset_after)
-        self.cov.seen(obs, info, a, self.info[i], e)
-        if self.cur is not None: self.hist[i] = (self.hist[i] + [(self.cur[i], a)])[-self.gpt_cfg.window:]
-        if dones[i]:
-            obs, info = self._reset_env(i); self.cov.seen(obs, info, env=e); self.ep_ret[i] = 0.0
-        else:
-            obs, info, dones[i] = self._after_step(i, obs, info, a, r)
-            if dones[i]: self.cov.seen(obs, info, env=e)
-        if dones[i]: self.queue[i], self.hist[i], self.ep_len[i] = [], [], 0
-        self.obs[i], self.info[i] = obs, info
-    self.replay.append(frames, acts, self.ep, dones)
-    if self.cur is not None:
-        self.tokens.append(self.cur, acts, self.ep, dones); self.counts.update(self.cur)
-        self._add_windows(len(self.tokens) - cfg.n_envs, dones)
+# %% ../nbs/07_agent.ipynb #ca81b996
+class _Learner(_Checkpoints):
+    "`Agent`, part 3: the tokenizer fitted on the replay, the world model, its training rounds and its held-out judgement."
+    def _tokenize_all(self):
+        "The token buffer of the whole replay, the current observations' tokens, and the windows to train on."
+        shutil.rmtree(self.run_dir/'tokens', ignore_errors=True)
+        self.replay.flush()
+        self.tokens = tokenize_replay(self.tok.encode, self.tok.n_tokens, self.replay, self.run_dir/'tokens')
         self.cur = self.tok.encode(np.stack(self.obs))
-    for i in np.flatnonzero(dones): self.ep[i], self.next_ep = self.next_ep, self.next_ep + 1
-    self.t = t + 1
+        self.windows.index(self.tokens, self.ep)
 
-@patch
-def _step(self:Agent, s:int, log:bool) -> dict:
-    "Tick `s` of the loop: act, then fit or train on schedule; the record when `log`."
-    cfg = self.cfg
-    self._tick()
-    if s == cfg.warmup or s in cfg.dvq_at: self._fit_tokenizer()
-    if s >= cfg.warmup and (s - cfg.warmup) % cfg.train_every == 0:
-        t0, recorded = time.perf_counter(), self._logs_before_next_round(s)
-        if recorded:                     # the record shows this round's prediction of the newest windows, or none
-            for k in ('new_state_acc', 'new_copy_acc'): self.last.pop(k, None)
-        self.last.update(self._train_round(recorded)); self._train_seconds += time.perf_counter() - t0
-    if not log: return {}
-    wall = max(time.perf_counter() - self._t0, 1e-9)
-    rec = dict(env_steps=s * cfg.n_envs, episodes=self.next_ep, distinct_tokens=self.counts.distinct, **self.last,
-               **self.cov.record(self.model, self.taken), **self.heldout_eval(), score=self.best_score,
-               first_reward_frames=None if self.first_reward is None else self.first_reward * self.cov.frame_skip,
-               steps_per_s=(s - self._s0) * cfg.n_envs / wall,
-               plan_seconds_frac=self._plan_seconds / wall, train_seconds_frac=self._train_seconds / wall)
-    self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), s, 0.0, 0.0
-    return rec
+    def _fit_tokenizer(self):
+        "Fit the tokenizer on the whole replay, re-tokenize it, recount visits; a new world model follows."
+        self.replay.flush()
+        self.tok.fit(self.replay, self.run_dir/f'tokenizer_{self.t}')
+        self._tokenize_all()
+        self.counts = VisitCounts(self.gpt_cfg.vocab)
+        if len(self.tokens): self.counts.update(self.tokens.frames(np.arange(len(self.tokens))))
+        self.model = self.opt = None
 
-@patch
-def run(self:Agent,
-        stop_at:int|None=None # stop after this tick (with a checkpoint), as if killed
-       ) -> RunDir:
-    "Play until `n_steps` ticks; returns the run's `RunDir` (metrics.jsonl holds a record every `log_every` ticks)."
-    self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), self.t, 0.0, 0.0
-    self.loop.run(self.t, self._step, self._state, self.configs, stop_at=stop_at)
-    self.replay.flush()
-    return self.run_dir
+    def _new_model(self):
+        torch.manual_seed(self.cfg.seed)
+        self.model = GPT(self.gpt_cfg, self.tok.codes() if self.gpt_cfg.input == 'codes' else None).eval()
+        self.opt = make_optimizer(self.model, TrainConfig(lr=self.cfg.lr))
 
-# %% ../nbs/07_agent.ipynb #77abb628
-@torch.no_grad()
-def predicted_vs_real(agent:Agent, # a trained agent (its model and tokenizer exist)
-                      k:int=3,     # paths shown
-                      search:SearchConfig|None=None # default: the agent's search
-                     ) -> list[dict]:
-    "For env 0 and the `k` most likely searched paths: actions, pictures (uint8 (d, H, W, C)), token ids, accuracy per step."
-    if agent.model is None: raise ValueError('the agent has no world model yet: run it past its warm-up first')
-    p = plan(agent.model, *agent._history(0), search or agent.search, agent.counts, torch.Generator().manual_seed(0))
-    env, tok = agent.env, agent.tok
-    start_tok = agent.cur[0].copy()               # env 0's current frame: the searches' root
-    start = np.array(agent.obs[0]) if np.ndim(agent.obs[0]) == 3 else tok.decode(start_tok[None])[0]
-    snap, out = env.clone_state(), []
-    for i in p.tree.most_likely(k):
-        path, obs = p.tree.path(i), []
-        for a in path['actions'].tolist(): obs.append(env.step(a)[0])
-        env.restore_state(snap)
-        pred_tok, real_tok = path['tokens'].numpy(), tok.encode(np.stack(obs))
-        real_decoded = tok.decode(real_tok)
-        prev = np.concatenate([start_tok[None], real_tok[:-1]])   # the real frame before each step, tokenized
-        ch = real_tok != prev
-        out.append(dict(actions=path['actions'].tolist(), logp=path['logp'], predicted=tok.decode(pred_tok),
-                        real=np.stack(obs) if np.ndim(obs[0]) == 3 else real_decoded, real_decoded=real_decoded,
-                        token_acc=(pred_tok == real_tok).mean(1).tolist(),
-                        predicted_tokens=pred_tok, real_tokens=real_tok, start_tokens=start_tok, start=start,
-                        changed=ch.sum(1).tolist(), changed_hit=((pred_tok == real_tok) & ch).sum(1).tolist()))
-    return out
+    def train_round(self, evaluate:bool=True) -> dict:
+        "`gpt_steps` AdamW steps on random windows; first, when `evaluate`, predict the windows that ended since the last round."
+        rec, N = {}, self.cfg.n_envs
+        if self.model is None: self._new_model()
+        rows, new = self.windows.rows, self.windows.since(len(self.tokens) - self.cfg.train_every * N)
+        if evaluate and len(new):
+            st, ac = window_tensors(self.tokens, new[-256:])
+            with torch.no_grad(): s = self.model.loss(st, ac).stats['state']
+            rec['new_state_acc'] = float(s['top1'] / s['n'])
+            rec['new_copy_acc'] = float((st[:, 1:] == st[:, :-1]).float().mean())
+        if not len(rows): return rec
+        self.model.train()
+        for _ in range(self.cfg.gpt_steps):
+            batch = window_tensors(self.tokens, rows[self.rng.choice(len(rows), self.cfg.batch_size)])
+            out, _ = train_step(self.model, self.opt, *batch, grad_clip=1.0, count=False)
+        self.model.eval()
+        return {**rec, 'train_loss': out.loss.item()}
 
-def plot_predicted_vs_real(paths:list[dict], # from `predicted_vs_real`
-                           action_names=None,  # names of the actions
-                           fig=None            # a figure or subfigure to draw in (default: a new figure)
-                          ):
-    "Per path, three rows: predicted frames (decoded tokens), the real frames' tokens decoded, the real frames."
-    import matplotlib.pyplot as plt
-    d, rows = len(paths[0]['actions']), (('predicted', 'predicted'), ('real, tokenized', 'real_decoded'), ('real', 'real'))
-    fig = fig or plt.figure(figsize=(1.6 * d, 1.7 * 3 * len(paths)))
-    axs = fig.subplots(3 * len(paths), d, squeeze=False)
-    for i, p in enumerate(paths):
-        for j in range(d):
-            name = action_names[p['actions'][j]] if action_names is not None else p['actions'][j]
-            for r, (label, key) in enumerate(rows):
-                ax, img = axs[3 * i + r, j], p[key][j]
-                ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap='gray'); ax.set_xticks([]); ax.set_yticks([])
-                if j == 0: ax.set_ylabel(f'path {i + 1}\n{label}', fontsize=7)
-                if r == 0: ax.set_title(f"{name}: {p['changed_hit'][j]}/{p['changed'][j]} changed", fontsize=8)
-    return fig
+    def heldout_eval(self) -> dict:
+        "The world model judged open loop on windows of the held-out episodes so far (`open_loop_eval`): {} before there are any."
+        if not self.cfg.holdout or self.model is None: return {}
+        ctx, k = self.gpt_cfg.window - 1, self.cfg.eval_k
+        eps = np.unique(self.tokens.column('episode_ids')); eps = eps[self.windows.held_out(eps)]
+        ds = WindowDataset(self.tokens, ctx + k, episodes=eps)
+        if not len(ds): return {}
+        ev = open_loop_eval(self.model, ds, k, ctx, self.cfg.eval_windows, seed=self.cfg.seed)
+        return {f'heldout_{m}': ev[m] for m in ('changed_acc', 'copy_changed_acc', 'acc', 'copy_acc', 'changed_frac')} | \
+               dict(heldout_windows=ev['n_windows'], heldout_episodes=len(eps))
+
+# %% ../nbs/07_agent.ipynb #6dc856fe
+class _Planner(_Learner):
+    "`Agent`, part 4: the actions, random or from one batched search of the world model for every env that needs a plan."
+    def history(self, i:int) -> tuple[np.ndarray, np.ndarray]:
+        "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n) (the current frame last) and the T-1 actions."
+        keep = self.gpt_cfg.window - self.search.depth
+        h = self.hist[i][-(keep - 1):] if keep > 1 else []
+        toks = np.stack([t for t, _ in h] + [self.cur[i]]) if h else self.cur[i][None]
+        return toks, np.array([a for _, a in h], np.int64)
+
+    def _act(self) -> np.ndarray:
+        "Random actions (warm-up, `random` policy, no model yet) or the next committed actions of searched plans."
+        N = self.cfg.n_envs
+        if self.cfg.policy == 'random' or self.model is None: return self.rng.integers(self.A, size=N)
+        goals, groups = self._goals(), {}   # history length -> {(history, goal): (its arrays, goal, envs that stand there)}
+        for i in range(N):
+            if self.queue[i]: continue
+            h, g = self.history(i), None if goals is None else goals[i]
+            key = (h[0].tobytes(), h[1].tobytes(), None if g is None else g.tobytes())
+            groups.setdefault(len(h[0]), {}).setdefault(key, (h, g, []))[2].append(i)
+        for T, same in sorted(groups.items()):
+            hs, gs, envs = zip(*same.values())
+            p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search, self.counts,
+                           self.gen, goal=None if goals is None else np.stack(gs))
+            self._plan_seconds += p.seconds
+            for r, e in enumerate(envs):    # envs in the same state take different first actions, best first
+                for k, i in enumerate(e): self.queue[i] = p.by_first[r, k % self.A, :self.cfg.commit].tolist()
+            self.last.update(plan_score=float(p.score.mean()), plan_entropy=float(p.entropy.mean()))
+        return np.array([q.pop(0) for q in self.queue])
+
+    def _goals(self) -> np.ndarray|None:
+        "(N, n) per env the tokens of a frame its planner heads for (-1 rows: none), or None (the flat agents: no goals)."
+        return None
+
+# %% ../nbs/07_agent.ipynb #00d69178
+class _Ticks(_Planner):
+    "`Agent`, part 5: the tick, which steps every env once, and its two hooks for a subclass."
+    def tick(self):
+        "Step every env once; remember, count and record; reset the envs whose episode ended (or that a subclass moved)."
+        cfg, acts = self.cfg, self._act()
+        frames, dones = np.stack(self.obs), np.zeros(cfg.n_envs, bool)
+        for i, (e, a) in enumerate(zip(self.envs, acts.tolist())):
+            obs, r, term, trunc, info = e.step(a)
+            self.ep_len[i] += 1; self.taken += 1; self.ep_ret[i] += r
+            if r > 0 and self.first_reward is None: self.first_reward = self.taken
+            self.best_score = max(self.best_score, float(self.ep_ret[i]))
+            dones[i] = term or trunc or (cfg.reset_after and self.ep_len[i] >= cfg.reset_after)
+            self.cov.seen(obs, info, a, self.info[i], e)
+            if self.cur is not None: self.hist[i] = (self.hist[i] + [(self.cur[i], a)])[-self.gpt_cfg.window:]
+            if dones[i]:
+                obs, info = self._reset_env(i); self.cov.seen(obs, info, env=e); self.ep_ret[i] = 0.0
+            else:
+                obs, info, dones[i] = self._after_step(i, obs, info, a, r)
+                if dones[i]: self.cov.seen(obs, info, env=e)
+            if dones[i]: self.queue[i], self.hist[i], self.ep_len[i] = [], [], 0
+            self.obs[i], self.info[i] = obs, info
+        self.replay.append(frames, acts, self.ep, dones)
+        if self.cur is not None:
+            self.tokens.append(self.cur, acts, self.ep, dones); self.counts.update(self.cur)
+            self.windows.add(len(self.tokens) - cfg.n_envs, self.ep, dones)
+            self.cur = self.tok.encode(np.stack(self.obs))
+        for i in np.flatnonzero(dones): self.ep[i], self.next_ep = self.next_ep, self.next_ep + 1
+        self.t += 1
+
+    def _after_step(self, i:int, obs, info:dict, action:int, reward:float) -> tuple:
+        "A subclass's look at env `i`'s new state: (obs, info, cut); `cut` when it moved the env elsewhere (ending the episode)."
+        return obs, info, False
+
+    def _reset_env(self, i:int) -> tuple:
+        "Start env `i`'s next episode: (obs, info)."
+        return self.envs[i].reset()
+
+# %% ../nbs/07_agent.ipynb #d12a18ee
+class Agent(_Ticks):
+    "The online learnmax agent (or a baseline policy) on `n_envs` copies of an Atari or random-transitions env."
+    def run(self, stop_at:int|None=None # stop after this tick (with a checkpoint), as if killed
+           ) -> RunDir:
+        "Play until `n_steps` ticks; returns the run's `RunDir` (metrics.jsonl holds a record every `log_every` ticks)."
+        self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), self.t, 0.0, 0.0
+        self.loop.run(self.t, self._step, self._state, self.configs, stop_at=stop_at)
+        self.replay.flush()
+        return self.run_dir
+
+    def _step(self, s:int, log:bool) -> dict:
+        "Tick `s` of the loop: act, then fit or train on schedule; the record when `log`."
+        cfg = self.cfg
+        self.tick()
+        if s == cfg.warmup or s in cfg.dvq_at: self._fit_tokenizer()
+        if s >= cfg.warmup and (s - cfg.warmup) % cfg.train_every == 0:
+            t0, recorded = time.perf_counter(), self._logs_before_next_round(s)
+            if recorded:                     # the record shows this round's prediction of the newest windows, or none
+                for k in ('new_state_acc', 'new_copy_acc'): self.last.pop(k, None)
+            self.last.update(self.train_round(recorded)); self._train_seconds += time.perf_counter() - t0
+        return self._record(s) if log else {}
+
+    def _logs_before_next_round(self, s:int) -> bool:
+        "Whether a metric record is written at tick `s` or before the training round after the one at `s`."
+        return any(self.loop.logs(L) for L in range(s, min(s + self.cfg.train_every, self.cfg.n_steps + 1)))
+
+    def _record(self, s:int) -> dict:
+        "The metric record of tick `s`: what was explored, how the model predicts, and where the time went."
+        cfg, wall = self.cfg, max(time.perf_counter() - self._t0, 1e-9)
+        rec = dict(env_steps=s * cfg.n_envs, episodes=self.next_ep, distinct_tokens=self.counts.distinct, **self.last,
+                   **self.cov.record(self.model, self.taken), **self.heldout_eval(), score=self.best_score,
+                   first_reward_frames=None if self.first_reward is None else self.first_reward * self.cov.frame_skip,
+                   steps_per_s=(s - self._s0) * cfg.n_envs / wall,
+                   plan_seconds_frac=self._plan_seconds / wall, train_seconds_frac=self._train_seconds / wall)
+        self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), s, 0.0, 0.0
+        return rec

@@ -6,25 +6,17 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
-import torch
-from fastcore.basics import patch
 
 from .agent import Agent, AgentConfig
 from .config import Config
 from .envs import EnvConfig, cell
 from .frontier import Frontier, FrontierConfig, GoBack, go_back
-from .hierarchy import Hierarchy, HierarchyConfig, LevelModel
-from .gpt import GPT
-from .levels import (LevelConfig, Segments, cluster_tokens, level_scores, level_sequences, next_level, segment_vectors, segments,
-                             train_level_model)
-from .salience import js_divergence
-from .search import SearchConfig, plan_batch
+from .search import plan_batch
 
 # %% auto #0
-__all__ = ['ExploreConfig', 'cell_key', 'GoExploreAgent', 'HierarchicalAgent', 'frame_tables', 'nearest_token', 'frame_vectors']
+__all__ = ['ExploreConfig', 'Explorer', 'cell_key', 'GoExploreAgent']
 
 # %% ../nbs/07b_explorers.ipynb #bb4f6a1b
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +46,7 @@ class ExploreConfig(Config):
         return self
 
 # %% ../nbs/07b_explorers.ipynb #3c438bec
-class _Explorer(Agent):
+class Explorer(Agent):
     "An agent with a frontier of states to go back to (see `GoExploreAgent`, `HierarchicalAgent`)."
     def __init__(self, env_cfg=None, cfg:AgentConfig|None=None, run_dir=None,
                  explore:ExploreConfig|None=None,     # excursions, salience, level 1, goals
@@ -86,10 +78,10 @@ class _Explorer(Agent):
         self.reset_seed[i] = int(self.rng.integers(2**31)); self.depth[i] = 0; self.path[i] = []
         return self.envs[i].reset(seed=self.reset_seed[i])
 
-    def _moved(self, i:int):
-        "Book one env step of env `i` (the steps since its reset, and the actions for `replay`)."
+    def _moved(self, i:int, action:int):
+        "Book one env step of env `i`, which took `action` (the steps since its reset, and the actions for `replay`)."
         self.depth[i] += 1; self.clock[i] += 1
-        if self.fcfg.way == 'replay': self.path[i].append(int(self._last_action[i]))   # entries copy it when they keep it
+        if self.fcfg.way == 'replay': self.path[i].append(int(action))   # entries copy it when they keep it
 
     def _remember(self, i:int, key, obs, info, tokens=None, data=None) -> bool:
         "Visit `key` for env `i`'s current state."
@@ -124,12 +116,8 @@ class _Explorer(Agent):
             if steps == budget: return GoBack(obs, info, steps, False)
             p = plan_batch(self.model, cur[:, None], np.zeros((1, 0), np.int64), self.walk_search, None, self.gen, goal=goal)
             a = int(p.actions[0, 0]); obs, r, term, trunc, info = env.step(a); steps += 1
-            self._last_action[i] = a; self._moved(i); self.ep_ret[i] += r
+            self._moved(i, a); self.ep_ret[i] += r
             if term or trunc: return GoBack(obs, info, steps, False)
-
-    def _act(self) -> np.ndarray:
-        a = super()._act(); self._last_action = a.copy()
-        return a
 
 # %% ../nbs/07b_explorers.ipynb #131e5b75
 def cell_key(obs, info:dict):
@@ -137,7 +125,7 @@ def cell_key(obs, info:dict):
     if 'state' in info: return int(info['state'])
     return (int(info.get('room', -1)), cell(obs))
 
-class GoExploreAgent(_Explorer):
+class GoExploreAgent(Explorer):
     "Go-Explore's exploration phase: back to a cell drawn by its counts, random actions from there, every new cell remembered."
     def _start_more(self):
         super()._start_more()
@@ -154,12 +142,11 @@ class GoExploreAgent(_Explorer):
     def _act(self) -> np.ndarray:
         N = self.cfg.n_envs
         new = self.rng.integers(self.A, size=N)
-        a = np.where(self.rng.random(N) < self.xcfg.repeat, self.prev, new)
-        self.prev, self._last_action = a.copy(), a.copy()
-        return a
+        self.prev = np.where(self.rng.random(N) < self.xcfg.repeat, self.prev, new)
+        return self.prev.copy()
 
     def _after_step(self, i, obs, info, action, reward):
-        self._moved(i)
+        self._moved(i, action)
         self._remember(i, cell_key(obs, info), obs, info, self._tokens(obs), dict(score=float(self.ep_ret[i])))
         self.left[i] -= 1
         if self.left[i] > 0: return obs, info, False
@@ -179,253 +166,3 @@ class GoExploreAgent(_Explorer):
         rec = super()._step(s, log)
         if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'], return_steps=self.returns['steps'])
         return rec
-
-# %% ../nbs/07b_explorers.ipynb #33a956d5
-class HierarchicalAgent(_Explorer):
-    "learnmax with level 1: salient segments become abstract tokens; a level-1 plan sets the frame planner's goal and may start from a remembered state."
-    def __init__(self, env_cfg=None, cfg:AgentConfig|None=None, run_dir=None,
-                 explore:ExploreConfig|None=None, frontier:FrontierConfig|None=None,
-                 hierarchy:HierarchyConfig|None=None,  # the level-1 and level-2 searches and how long plans are kept
-                 levels:LevelConfig|None=None,         # segments, clustering and the level-1 model
-                 search:SearchConfig|None=None, **kwargs):
-        self.hcfg, self.lcfg = (hierarchy or HierarchyConfig()).check(2), levels or LevelConfig()
-        x = (explore or ExploreConfig()).check()
-        super().__init__(env_cfg, cfg, run_dir, x, frontier, search=(search or SearchConfig()).replace(goal_weight=x.goal_weight), **kwargs)
-
-    def _more_configs(self) -> dict: return dict(super()._more_configs(), hierarchy=self.hcfg.to_dict(), levels=self.lcfg.to_dict())
-
-    def _start_more(self):
-        super()._start_more()
-        N = self.cfg.n_envs
-        self.change, self.threshold, self.level = [], np.inf, None
-        self.candidates = []                     # remembered salient states: row, env, steps, seed, actions, snapshot, obs, info, tokens, score
-        self.seg_vecs, self.lhist = [[] for _ in range(N)], [([], []) for _ in range(N)]
-        self.seg2, self.lhist2 = [([], []) for _ in range(N)], [([], []) for _ in range(N)]   # level 2: the open segment's level-1 tokens and steps; the history
-        self.since_decide, self.hier = np.zeros(N, np.int64), None
-        reasons = ('new', 'done', 'overdue', 'better', 'kept', 'none')
-        self.decisions = dict.fromkeys(reasons + ('back',) + tuple(f'level2_{r}' for r in reasons), 0)
-
-    def _more_state(self) -> dict:
-        pack = lambda lv: None if lv is None else dict({k: v for k, v in lv.items() if k not in ('lm', 'l2')}, model=lv['lm'].model.state_dict(),
-                                                       cfg=lv['lm'].model.cfg, l2=pack(lv.get('l2')))
-        return dict(self._explorer_state(), change=list(self.change), threshold=self.threshold, candidates=list(self.candidates),
-                    seg_vecs=[list(v) for v in self.seg_vecs], lhist=[(list(t), list(d)) for t, d in self.lhist], level=pack(self.level),
-                    seg2=[(list(t), list(d)) for t, d in self.seg2], lhist2=[(list(t), list(d)) for t, d in self.lhist2],
-                    since_decide=self.since_decide.copy(), decisions=dict(self.decisions),
-                    hier=None if self.hier is None else [h.state_dict() for h in self.hier])
-
-    def _resume_more(self, s:dict):
-        self._load_explorer(s)
-        self.change, self.threshold, self.candidates = list(s['change']), s['threshold'], list(s['candidates'])
-        self.seg_vecs, self.lhist = [list(v) for v in s['seg_vecs']], [(list(t), list(d)) for t, d in s['lhist']]
-        self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], [(list(t), list(d)) for t, d in s['lhist2']]
-        self.since_decide, self.decisions, self.level, self.hier = s['since_decide'].copy(), dict(s['decisions']), None, None
-        def unpack(lv, level):
-            if lv is None: return None
-            m = GPT(lv['cfg']); m.load_state_dict(lv['model'])
-            return dict({k: v for k, v in lv.items() if k not in ('model', 'cfg', 'l2')}, lm=LevelModel(m, lv['seqs'], level), l2=unpack(lv['l2'], 2))
-        self.level = unpack(s['level'], 1)
-        if self.level is not None:
-            self._new_hierarchy()
-            for h, hs in zip(self.hier, s['hier']): h.load_state_dict(hs)
-
-    def _new_hierarchy(self):
-        "A `Hierarchy` per env over level 1 (and level 2 where it exists); plans start afresh."
-        l2 = self.level.get('l2')
-        lms, exits = ([self.level['lm'], l2['lm']], [l2['exits']]) if l2 else ([self.level['lm']], [])
-        self.hier = [Hierarchy(lms, self.hcfg, exits, seed=self.cfg.seed + i) for i in range(self.cfg.n_envs)]
-
-# %% ../nbs/07b_explorers.ipynb #16dabb03
-def frame_tables(codes,            # (vocab, dim) the tokenizer's code vectors, or None (tokens without vectors: a random one each)
-                 vocab:int, n_tokens:int, dim:int, seed:int=0) -> np.ndarray:
-    "(n_tokens, vocab, dim): a frame's vector is the sum over its positions j of table[j, token_j] (codes, randomly projected)."
-    rng = np.random.default_rng(seed)
-    C = rng.normal(size=(vocab, dim)) if codes is None else np.asarray(codes, np.float64)
-    P = rng.normal(size=(n_tokens, C.shape[1], dim)) / np.sqrt(n_tokens * C.shape[1])
-    return np.einsum('vc,jcd->jvd', C, P).astype(np.float32)
-
-def nearest_token(vectors,          # (T, D) the vectors of one segment's steps
-                  centroids,        # (K, D) a level's tokens
-                  end_weight:float  # as in `segment_vectors`
-                 ) -> int:
-    "The token (nearest centroid) of one segment, its vector weighted as `segment_vectors` weighs a segment's steps."
-    v = np.asarray(vectors, np.float64)
-    m = segment_vectors(v, Segments(np.array([0]), np.array([len(v)]), np.array([0])), end_weight)[0]
-    return int(((m - np.asarray(centroids)) ** 2).sum(1).argmin())
-
-def frame_vectors(tables:np.ndarray, tokens) -> np.ndarray:
-    "(N, dim) vectors of (N, n_tokens) token frames."
-    t = np.asarray(tokens, np.int64).reshape(len(tokens), -1)
-    out = np.zeros((len(t), tables.shape[2]), np.float32)
-    for j in range(t.shape[1]): out += tables[j, t[:, j]]
-    return out
-
-# %% ../nbs/07b_explorers.ipynb #d89954b2
-@patch
-def _rebuild(self:HierarchicalAgent):
-    "Level 1 from the whole replay: threshold, segments, tokens, model, histories, frontier keys; plans start afresh."
-    N = len(self.tokens)
-    ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N, np.int64); inv[order] = np.arange(N)
-    chg = np.asarray(self.change[:N], float)
-    if not np.isfinite(chg).any(): return
-    self.threshold = float(np.nanpercentile(chg, self.xcfg.salience_pct))
-    codes = self.tok.codes()
-    tables = frame_tables(None if codes is None else codes.detach().cpu().numpy(), self.gpt_cfg.vocab, self.tok.n_tokens,
-                          self.xcfg.vector_dim, self.cfg.seed)
-    vec = frame_vectors(tables, self.tokens.frames(np.arange(N)))
-    seg = segments(np.nan_to_num(chg, nan=-np.inf)[order] >= self.threshold, ep[order])
-    V = segment_vectors(vec[order], seg, self.lcfg.end_weight)
-    toks = cluster_tokens(V, self.lcfg.min_sep, self.lcfg.max_k, self.cfg.seed)
-    seqs = level_sequences(toks.labels, seg)
-    self.last.update(level_tokens=toks.n, level_segments=len(seg), salience_threshold=self.threshold)
-    if toks.n < 2 or not any(len(q['tokens']) > 1 for q in seqs): return
-    first = {q['episode']: k for k, q in enumerate(seqs)}; seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
-    n = sum(len(q['tokens']) for q in seqs)
-    lm = LevelModel(train_level_model(seqs, toks.n, self.lcfg.replace(seed=self.cfg.seed, batch_size=min(self.lcfg.batch_size, n))), seqs)
-    self.level = dict(lm=lm, seqs=seqs, centroids=toks.centroids, tables=tables, l2=self._level2(lm, seqs, toks.centroids))
-    self._new_hierarchy()
-    self.seg2, self.lhist2 = [([], []) for _ in range(self.cfg.n_envs)], [([], []) for _ in range(self.cfg.n_envs)]
-    def history(e, upto):   # episode e's tokens and durations of its first `upto` segments
-        q = seqs[first[e]]; return q['tokens'][:upto].tolist(), q['durations'][:upto].tolist()
-    for i in range(self.cfg.n_envs):          # each env's current episode: its finished segments, and the frames of the open one
-        e = int(self.ep[i])
-        if e in first:
-            k = len(seqs[first[e]]['tokens']); self.lhist[i] = history(e, k - 1)
-            s_idx = seg_first[first[e]] + k - 1
-            self.seg_vecs[i] = list(vec[order[seg.start[s_idx]:seg.end[s_idx]]])
-        else: self.lhist[i], self.seg_vecs[i] = ([], []), []
-    self.frontier = Frontier(self.fcfg)
-    for c in self.candidates:                 # each remembered state takes the token of the segment it ends
-        pos = inv[c['row']]; s_idx = int(np.searchsorted(seg.end, pos, side='right'))
-        e = int(seg.episode[s_idx]); upto = s_idx - seg_first[first[e]] + 1
-        toks_h, durs_h = history(e, upto)
-        self.frontier.visit(int(toks.labels[s_idx]), c['steps'], c['obs'], c['info'], seed=c['seed'], actions=lambda: c['actions'],
-                            snapshot=lambda: c['snapshot'], tokens=c['tokens'], data=dict(tokens=toks_h, durations=durs_h, score=c['score']))
-
-# %% ../nbs/07b_explorers.ipynb #418ada8f
-@patch
-def _level2(self:HierarchicalAgent, lm:LevelModel, seqs:list, centroids) -> dict|None:
-    "Level 2 from level 1's sequences and model: its model, sequences, centroids, exits and threshold, or None when too little."
-    sc = [level_scores(lm.model, q) for q in seqs]
-    flat = np.concatenate(sc) if sc else np.zeros(0)
-    if not np.isfinite(flat).any(): return None
-    th = float(np.nanpercentile(flat, self.lcfg.percentile))
-    seg2, V2, d2 = next_level(seqs, [np.nan_to_num(x, nan=-np.inf) > th for x in sc], centroids, self.lcfg.end_weight)
-    toks2 = cluster_tokens(V2, self.lcfg.min_sep, self.lcfg.max_k, self.cfg.seed)
-    seqs2 = level_sequences(toks2.labels, seg2, d2)
-    self.last.update(level2_tokens=toks2.n, level2_segments=len(seg2))
-    if toks2.n < 2 or not any(len(q['tokens']) > 1 for q in seqs2): return None
-    ends = np.concatenate([q['tokens'] for q in seqs])[seg2.end - 1]        # the level-1 token that ends each level-2 segment
-    exits = {}
-    for t2, t1 in zip(toks2.labels.tolist(), ends.tolist()): exits.setdefault(int(t2), set()).add(int(t1))
-    n = sum(len(q['tokens']) for q in seqs2)
-    m2 = train_level_model(seqs2, toks2.n, self.lcfg.replace(seed=self.cfg.seed + 1, batch_size=min(self.lcfg.batch_size, n)))
-    return dict(lm=LevelModel(m2, seqs2, level=2), seqs=seqs2, centroids=toks2.centroids, exits=exits, threshold=th)
-
-@patch
-def _level2_step(self:HierarchicalAgent, i:int, tok:int, steps:int):
-    "Env `i` reached level-1 token `tok` after `steps` steps: close its level-2 segment when the level-1 prediction jumps."
-    l2 = self.level.get('l2') if self.level else None
-    if l2 is None: return
-    t, d = self.lhist[i]                                    # already holds `tok` last
-    if len(t) >= 2:
-        p = self.level['lm'].next_probs([t[:-1], t], [d[:-1], d])
-        if float(js_divergence(p[:1], p[1:])[0]) > l2['threshold'] and self.seg2[i][0]:   # the previous level-1 step was salient
-            toks1, st = self.seg2[i]
-            t2 = nearest_token(self.level['centroids'][toks1], l2['centroids'], self.lcfg.end_weight)
-            self.lhist2[i][0].append(t2); self.lhist2[i][1].append(int(sum(st)))
-            self.hier[i].keepers[1].reached(t2, int(self.clock[i]))
-            self.seg2[i] = ([], [])
-    self.seg2[i][0].append(tok); self.seg2[i][1].append(steps)
-
-# %% ../nbs/07b_explorers.ipynb #e9bb18b5
-def _pixel_change(a, b) -> float:
-    a, b = np.asarray(a), np.asarray(b)
-    if a.ndim == 0: return float(a != b)
-    return float((a != b).any(-1).mean()) if a.ndim == 3 else float((a != b).mean())
-
-@patch
-def _tick(self:HierarchicalAgent):
-    self._change_now = np.full(self.cfg.n_envs, np.nan)
-    Agent._tick(self)
-    self.change.extend(self._change_now.tolist())
-
-@patch
-def _after_step(self:HierarchicalAgent, i, obs, info, action, reward):
-    self._moved(i)
-    if self.xcfg.salience == 'pixels': chg = _pixel_change(self.obs[i], obs)
-    elif self.tok.fitted: chg = float(self.counts.bonus(torch.as_tensor(self.tok.encode(np.asarray(obs)[None])))[0])
-    else: chg = np.nan
-    self._change_now[i] = chg
-    salient = bool(chg >= self.threshold)   # ties at the threshold count (novelty scores tie at never-seen states)
-    if self.level is not None and self.cur is not None:
-        self.seg_vecs[i].append(frame_vectors(self.level['tables'], self.cur[i][None])[0])
-    self.since_decide[i] += 1
-    if salient and self.cur is not None:
-        tokens = self.tok.encode(np.asarray(obs)[None])[0]
-        self.candidates.append(dict(row=len(self.replay) + i, steps=int(self.depth[i]), seed=self.reset_seed[i],
-                                    actions=list(self.path[i]) if self.fcfg.way == 'replay' else None,
-                                    snapshot=self.envs[i].clone_state() if self.fcfg.way == 'restore' else None,
-                                    obs=self._kept_obs(obs), info=info, tokens=tokens, score=float(self.ep_ret[i])))
-        if self.level is not None and self.seg_vecs[i]:
-            tok, n = nearest_token(self.seg_vecs[i], self.level['centroids'], self.lcfg.end_weight), len(self.seg_vecs[i])
-            self.lhist[i][0].append(tok); self.lhist[i][1].append(n); self.seg_vecs[i] = []
-            self.hier[i].keepers[0].reached(tok, int(self.clock[i])); self._level2_step(i, tok, n)
-            self.frontier.visit(tok, int(self.depth[i]), self._kept_obs(obs), info, seed=self.reset_seed[i], actions=lambda: self.path[i],
-                                snapshot=self.envs[i].clone_state, tokens=tokens,
-                                data=dict(tokens=list(self.lhist[i][0]), durations=list(self.lhist[i][1]), score=float(self.ep_ret[i])))
-    if self.hier is None or not (salient or self.since_decide[i] >= self.xcfg.decide_every): return obs, info, False
-    return self._decide(i, obs, info)
-
-@patch
-def _decide(self:HierarchicalAgent, i, obs, info):
-    "Search level 1 for env `i` and keep or replace its plan; go back to the plan's root when that is a remembered state."
-    self.since_decide[i] = 0
-    if not self.lhist[i][0]:        # no level-1 state yet in this episode: nothing to plan from, and no reason to leave
-        self.decisions['none'] += 1; return obs, info, False
-    roots, keys = [dict(tokens=self.lhist[i][0], durations=self.lhist[i][1], cost=0)], [None]
-    ents = sorted(self.frontier.entries.values(), key=lambda e: (e.chosen, e.steps))[:self.xcfg.max_roots]
-    for e in ents:
-        if e.data and e.data['tokens']:
-            roots.append(dict(tokens=e.data['tokens'], durations=e.data['durations'], cost=self.frontier.cost(e.key))); keys.append(e.key)
-    roots2 = [dict(tokens=self.lhist2[i][0], durations=self.lhist2[i][1], cost=0)] if self.lhist2[i][0] else []
-    whys = self.hier[i].decide([roots, roots2][:len(self.hier[i].levels)], int(self.clock[i]))
-    why = whys[0]; self.decisions[why] += 1
-    if len(whys) > 1: self.decisions[f'level2_{whys[1]}'] += 1
-    plan = self.hier[i].plan
-    if why in ('kept', 'none') or plan is None or keys[plan.root] is None: return obs, info, False
-    key = keys[plan.root]; self.frontier[key].chosen += 1
-    back = self._go_back(i, key)
-    self.decisions['back'] += 1
-    if back.reached: self.lhist[i] = (list(self.frontier[key].data['tokens']), list(self.frontier[key].data['durations']))
-    else: self.lhist[i] = ([], [])
-    self.seg2[i], self.lhist2[i] = ([], []), ([], [])       # level 2 restarts from the state gone back to
-    self.seg_vecs[i] = []; plan.root = 0 if back.reached else plan.root
-    return back.obs, back.info, True
-
-@patch
-def _goals(self:HierarchicalAgent):
-    "Per env the frame of its level-1 target, where one is remembered."
-    if self.hier is None: return None
-    n, out = self.tok.n_tokens, []
-    for h in self.hier:
-        t = h.target
-        out.append(np.asarray(self.frontier[t].tokens) if t is not None and t in self.frontier and self.frontier[t].tokens is not None
-                   else np.full(n, -1, np.int64))
-    return np.stack(out)
-
-@patch
-def _step(self:HierarchicalAgent, s:int, log:bool) -> dict:
-    if s == self.cfg.warmup + 1:              # a first threshold from the warm-up: salient states are remembered from here on
-        self.threshold = float(np.nanpercentile(np.asarray(self.change, float), self.xcfg.salience_pct))
-    if s > self.cfg.warmup and (s - self.cfg.warmup) % self.xcfg.level_every == 0:
-        t0 = time.perf_counter(); self._rebuild(); self.last['level_seconds'] = time.perf_counter() - t0
-    rec = Agent._step(self, s, log)
-    if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'], return_steps=self.returns['steps'],
-                       salient=len(self.candidates), **{f'decisions_{k}': v for k, v in self.decisions.items()})
-    return rec
-
-@patch
-def _reset_env(self:HierarchicalAgent, i):
-    self.lhist[i], self.seg_vecs[i], self.seg2[i], self.lhist2[i] = ([], []), [], ([], []), ([], [])
-    return _Explorer._reset_env(self, i)

@@ -22,7 +22,8 @@ from .train import TrainConfig, train_gpt
 __all__ = ['EVENT_KINDS', 'LevelConfig', 'check_trajectories', 'Segments', 'segments', 'segment_vectors', 'AbstractTokens',
            'cluster_tokens', 'segment_situations', 'purity', 'level_sequences', 'duration_buckets',
            'level_model_config', 'SequenceWindows', 'train_level_model', 'next_token_probs', 'successor_table',
-           'evaluate_level', 'level_scores', 'next_level', 'level_graph', 'draw_level_graph']
+           'evaluate_level', 'level_scores', 'next_level', 'Level', 'build_level', 'fitted_seqs', 'train_level',
+           'build_levels', 'level_graph', 'draw_level_graph']
 
 # %% ../nbs/06c_levels.ipynb #b00c4e3f
 EVENT_KINDS = ('life_lost', 'reward', 'inventory', 'room')   # `corpus_events`' kinds; a segment takes the first that applies
@@ -274,6 +275,59 @@ def next_level(seqs:list,              # a level's sequences (`level_sequences`)
     seg = segments(np.concatenate([np.asarray(s, bool) for s in salient]), ep)
     c = np.r_[0, np.cumsum(dur)]
     return seg, segment_vectors(np.asarray(centroids)[tok], seg, end_weight), c[seg.end] - c[seg.start]
+
+# %% ../nbs/06c_levels.ipynb #b4fad878
+@dataclasses.dataclass
+class Level:
+    "One level: its segments (of the steps below), their vectors and durations, its tokens, every segment's token, the sequences, the model."
+    seg: Segments              # the segments, in the order of the steps below
+    vectors: np.ndarray        # (S, D) their vectors
+    durations: np.ndarray      # (S,) their durations in frame steps
+    tokens: AbstractTokens     # clustered on the segments of the fitted episodes
+    labels: np.ndarray         # (S,) every segment's token
+    seqs: list                 # `level_sequences`: per trajectory, tokens and durations
+    model: GPT|None = None     # the level model, trained on the fitted episodes' sequences (None: too little to train)
+    threshold: float = np.nan  # level 2: the level-1 score above which a level-1 step ends a segment
+
+def build_level(seg:Segments, vectors, durations, lc:LevelConfig,
+                fit=None) -> Level: # episodes whose segments make the tokens (None: all)
+    "Cluster segments into tokens, give every segment its token (its cluster, or its nearest token when not fitted), and sequence them."
+    fitted = np.ones(len(seg), bool) if fit is None else np.isin(seg.episode, fit)
+    toks = cluster_tokens(vectors[fitted], lc.min_sep, lc.max_k, lc.seed)
+    labels = toks.labels if fit is None else toks.assign(vectors)
+    return Level(seg, vectors, durations, toks, labels, level_sequences(labels, seg, durations))
+
+def fitted_seqs(level:Level, fit=None) -> list:
+    "The level's sequences of the episodes `fit` (None: all)."
+    return level.seqs if fit is None else [q for q in level.seqs if q['episode'] in set(np.asarray(fit).tolist())]
+
+def train_level(level:Level, lc:LevelConfig, fit=None) -> GPT|None:
+    "The level model on the fitted sequences (`train_level_model`, at most one batch of all their tokens), or None when too little."
+    seqs = fitted_seqs(level, fit)
+    if level.tokens.n < 2 or not any(len(q['tokens']) > 1 for q in seqs): return None
+    return train_level_model(seqs, level.tokens.n, lc.replace(batch_size=min(lc.batch_size, sum(len(q['tokens']) for q in seqs))))
+
+# %% ../nbs/06c_levels.ipynb #5258bbc9
+def build_levels(step_vectors,       # (N, D) a vector per step
+                 salient, episodes,  # (N,) each step's salience and trajectory (rows of a trajectory consecutive)
+                 lc:LevelConfig,     # segments, clustering, the models (level 1 seeded lc.seed)
+                 fit=None,           # episodes that make the tokens, the models and the level-2 threshold (None: all)
+                 seed2:int|None=None # the level-2 model's seed (default lc.seed + 1)
+                ) -> tuple[Level, Level|None]:
+    "Levels 1 and 2: segments between salient steps, their tokens, a level-1 model, and level 2 cut where its predictions jump."
+    seg = segments(salient, episodes)
+    l1 = build_level(seg, segment_vectors(step_vectors, seg, lc.end_weight), seg.length, lc, fit)
+    l1.model = train_level(l1, lc, fit)
+    if l1.model is None: return l1, None
+    scores = [level_scores(l1.model, q) for q in l1.seqs]
+    keep = set(q['episode'] for q in fitted_seqs(l1, fit))
+    flat = np.concatenate([s for s, q in zip(scores, l1.seqs) if q['episode'] in keep] or [np.zeros(0)])
+    if not np.isfinite(flat).any(): return l1, None
+    th = float(np.nanpercentile(flat, lc.percentile))
+    seg2, v2, d2 = next_level(l1.seqs, [np.nan_to_num(s, nan=-np.inf) > th for s in scores], l1.tokens.centroids, lc.end_weight)
+    l2 = build_level(seg2, v2, d2, lc, fit); l2.threshold = th
+    l2.model = train_level(l2, lc.replace(seed=lc.seed + 1 if seed2 is None else seed2), fit)
+    return l1, l2
 
 # %% ../nbs/06c_levels.ipynb #c39bd77f
 def level_graph(seqs:list # a level's sequences

@@ -14,7 +14,8 @@ from .corpus import CorpusConfig
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
 from .envs import EnvConfig, RandomTransitionsConfig
-from .explorers import ExploreConfig, GoExploreAgent, HierarchicalAgent
+from .explorers import ExploreConfig, GoExploreAgent
+from .hierarchical import HierarchicalAgent
 from .frontier import FrontierConfig
 from .gpt import GPTConfig
 from .hierarchy import HierarchyConfig

@@ -117,27 +117,27 @@ def test_windows_kept_tick_by_tick_are_those_found_anew(tmp_path):
     "Episodes of 8 and resets after 5 actions: the windows the ticks add are every window of the buffer, also after resume."
     a = Agent(RT, cfg(30).replace(reset_after=5), tmp_path/'w', progress=False)
     a.run(stop_at=17)
-    kept = a._windows().copy()
+    kept = a.windows.rows.copy()
     assert len(kept) > 0 and (kept == _found_anew(a)).all()
     assert (np.diff(kept, axis=1) > 0).all() and len(np.unique(kept[:, -1])) == len(kept)
     ep = a.tokens.column('episode_ids')
     assert all(len(np.unique(ep[w])) == 1 for w in kept)                  # each window within one episode
-    open_rows = [list(o) for o in a._open_rows]; a.tokens.close(); a.replay.close()
+    open_rows = [list(o) for o in a.windows.open_rows]; a.tokens.close(); a.replay.close()
     b = Agent(RT, cfg(30).replace(reset_after=5), tmp_path/'w', progress=False)   # resumed: listed from the buffer
-    assert (b._windows() == kept).all() and b._open_rows == open_rows
+    assert (b.windows.rows == kept).all() and b.windows.open_rows == open_rows
     b.run()
-    assert (b._windows() == _found_anew(b)).all()
+    assert (b.windows.rows == _found_anew(b)).all()
 
 def test_only_rounds_whose_new_window_accuracy_is_recorded_predict_them(tmp_path):
     "Records every 5 ticks, rounds every 2: only the last round before each record predicts the newest windows, and the records are those of predicting them every round."
     c = cfg(30).replace(log_every=5)
-    every = Agent(RT, c, tmp_path/'every', progress=False)
-    every._logs_before_next_round = lambda s: True               # the reference: every round predicts them
-    every.run()
-    a, asked = Agent(RT, c, tmp_path/'last', progress=False), []
-    train_round = a._train_round
-    a._train_round = lambda evaluate=True: asked.append(evaluate) or train_round(evaluate)
-    a.run()
+    asked = []
+    class Every(Agent):      # the reference: every round predicts them
+        def train_round(self, evaluate=True): return super().train_round(True)
+    class Asked(Agent):      # records whether each round was asked to predict them
+        def train_round(self, evaluate=True): asked.append(evaluate); return super().train_round(evaluate)
+    Every(RT, c, tmp_path/'every', progress=False).run()
+    Asked(RT, c, tmp_path/'last', progress=False).run()
     recs = results(tmp_path/'last')
     assert recs == results(tmp_path/'every')
     assert asked == [s % 5 in (0, 4) for s in range(6, 31, 2)]   # rounds at 6, 8, ..., 30; records at 10, 15, ..., 30

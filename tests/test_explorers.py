@@ -11,7 +11,8 @@ import torch
 from learnmax.agent import AgentConfig
 from learnmax.config import read_metrics
 from learnmax.envs import EnvConfig
-from learnmax.explorers import ExploreConfig, GoExploreAgent, HierarchicalAgent
+from learnmax.explorers import ExploreConfig, GoExploreAgent
+from learnmax.hierarchical import HierarchicalAgent
 from learnmax.frontier import FrontierConfig
 from learnmax.run import RunConfig, make_agent
 
