@@ -44,7 +44,7 @@ def tokenized_frames(frames:ReplayBuffer,      # uint8 frames of several episode
                      tok:Tokenizer|DVQ,        # a fitted tokenizer, or a DVQ
                      path:str|Path,            # folder of the token buffer (kept: see `kept_tokens`)
                      test_frac:float=0.2,      # fraction of episodes held out
-                     seed:int=0,               # seeds the split (that of the tokenizer's training: `DVQTrainConfig.seed`)
+                     seed:int=0,               # seeds the split (`train_dvq` splits with `DVQTrainConfig.seed`)
                      actions:tuple|None=None,  # the action names (default: those of the corpus `frames`)
                      key=None,                 # what else makes these tokens (JSON-able); must match a kept buffer's
                     ) -> TokenizedCorpus:
@@ -55,14 +55,14 @@ def tokenized_frames(frames:ReplayBuffer,      # uint8 frames of several episode
     return TokenizedCorpus(frames, tok, tokens, actions, *split_episodes(frames.column('episode_ids'), test_frac, seed))
 
 # %% ../nbs/05c_world_model.ipynb #95aed6e3
-def tokenized_corpus(env:EnvConfig,                # the game: frame size and colour
-                     cc:CorpusConfig,              # the corpus (recorded on first use, then read from the cache)
-                     tok:Tokenizer|DVQ|DVQConfig,  # a tokenizer, a fitted DVQ, or the config of the DVQ pretrained on the corpus
-                     dtc:DVQTrainConfig,           # how that DVQ is trained; its `test_frac` and `seed` split the excursions
-                     path:str|Path,                # folder of the token buffer (kept: see `kept_tokens`)
-                     key=None,                     # what else makes these tokens (JSON-able); must match a kept buffer's
+def tokenized_corpus(env:EnvConfig,               # the game: frame size and colour
+                     cc:CorpusConfig,             # the corpus (recorded on first use, then read from the cache)
+                     tok:Tokenizer|DVQ|DVQConfig, # a tokenizer, a fitted DVQ, or the config of the DVQ pretrained on cc
+                     dtc:DVQTrainConfig,          # how that DVQ is trained; `test_frac` and `seed` split the excursions
+                     path:str|Path,               # folder of the token buffer (kept: see `kept_tokens`)
+                     key=None,                    # what else makes these tokens (JSON-able); must match a kept buffer's
                      progress:bool=False) -> TokenizedCorpus:
-    "The agent's corpus, tokenized (by its pretrained DVQ when `tok` is a `DVQConfig`) and split by excursion as the DVQ was trained."
+    "The agent's corpus tokenized (a `DVQConfig`: by the pretrained DVQ) and split by excursion as that DVQ was."
     frames = corpus(cc, env, progress=progress)
     if isinstance(tok, DVQConfig): tok = pretrained_dvq(env, tok, dtc, cc, seed=dtc.seed, progress=progress)
     return tokenized_frames(frames, tok, path, dtc.test_frac, dtc.seed, key=key)
