@@ -1,6 +1,6 @@
 """Speed of the whole agent loop on Montezuma's Revenge: env steps/s of acting, planning and training.
 
-    python bench/agent.py [--ticks 96] [--warmup 250] [--threads 2] [--repeats 1] [--blind]
+    python bench/agent.py [--ticks 96] [--warmup-ticks 250] [--threads 2] [--repeats 1] [--blind]
 
 Two arms, timed in the same process, each after its random warm-up (not timed; the tokenizer is fitted or built
 there), over `--ticks` ticks of 8 envs (acting, tokenizing, planning, replay writes, training rounds):
@@ -42,14 +42,14 @@ def speed(n_envs, commit, decode, jacobi, ticks, a):
     base = AgentConfig()                                       # the default schedule: a round every this many env steps
     per_round = base.train_every * base.n_envs
     if per_round % n_envs: raise SystemExit(f'--n-envs must divide {per_round}, the env steps between training rounds')
-    cfg = AgentConfig(n_envs=n_envs, commit=commit, dvq='random', warmup=a.warmup, n_steps=a.warmup + ticks,
-                      train_every=per_round // n_envs, gpt_steps=base.gpt_steps, batch_size=base.batch_size,
-                      log_every=ticks, ckpt_every=a.warmup + ticks, seed=0)
+    cfg = AgentConfig(n_envs=n_envs, commit=commit, tokenizer_kind='random', warmup_ticks=a.warmup_ticks, n_ticks=a.warmup_ticks + ticks,
+                      train_every=per_round // n_envs, round_steps=base.round_steps, batch_size=base.batch_size,
+                      log_every=ticks, ckpt_every=a.warmup_ticks + ticks, seed=0)
     with tempfile.TemporaryDirectory(prefix='bench_agent_', ignore_cleanup_errors=True) as run_dir:   # the run's replay and checkpoint go with it
         agent = Agent(EnvConfig(), cfg, run_dir, gpt=GPTConfig(decode=decode),
                       search=SearchConfig(jacobi=jacobi), dvq=DVQConfig(strides=(4, 4)), progress=False)
         assert agent.tok.n_tokens == 36, agent.tok.n_tokens
-        agent.run(stop_at=a.warmup)                            # warm-up and tokenizer fit: not timed
+        agent.run(stop_at=a.warmup_ticks)                            # warm-up and tokenizer fit: not timed
         t0 = time.perf_counter()
         agent.run()
         wall = time.perf_counter() - t0
@@ -60,13 +60,13 @@ def speed(n_envs, commit, decode, jacobi, ticks, a):
 
 def sighted_speed(arm, a):
     "Env steps/s of `arm` ('sighted' or 'before') over `a.ticks` ticks after its warm-up, and the shares of planning and training."
-    run = RunConfig.profile('paper', n_steps=a.warmup + a.ticks, warmup=a.warmup, log_every=a.ticks, ckpt_every=a.warmup + a.ticks)
+    run = RunConfig.profile('paper', n_ticks=a.warmup_ticks + a.ticks, warmup_ticks=a.warmup_ticks, log_every=a.ticks, ckpt_every=a.warmup_ticks + a.ticks)
     if arm == 'before':
-        run = run.replace(agent=run.agent.replace(dvq='pretrained', gpt_steps=16), gpt=run.gpt.replace(copy_keep=1.0),
+        run = run.replace(agent=run.agent.replace(tokenizer_kind='pretrained', round_steps=16), gpt=run.gpt.replace(copy_keep=1.0),
                           dvq=default_dvq(run.env, 'paper'), dvq_train=pretrain_config('paper'))
     with tempfile.TemporaryDirectory(prefix='bench_agent_', ignore_cleanup_errors=True) as run_dir:
         agent = make_agent(run, run_dir, progress=False)
-        agent.run(stop_at=a.warmup)
+        agent.run(stop_at=a.warmup_ticks)
         t0 = time.perf_counter(); agent.run(); wall = time.perf_counter() - t0
         rec = read_metrics(agent.run_dir.metrics_path)[-1]
         desc = f"{agent.tok.n_tokens} tokens of {agent.tok.vocab} codes ({type(agent.tok).__name__})"
@@ -77,7 +77,7 @@ def sighted_speed(arm, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--ticks', type=int, default=96, help='timed ticks of 8 envs per sighted arm')
-    ap.add_argument('--warmup', type=int, default=250, help='random warm-up ticks (not timed)')
+    ap.add_argument('--warmup-ticks', type=int, default=250, help='random warm-up ticks (not timed)')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--repeats', type=int, default=1)
     ap.add_argument('--blind', action='store_true', help='also the blind loop comparison (36 tokens, 2x32 model)')
@@ -86,7 +86,7 @@ def main():
     ap.add_argument('--old-steps', type=int, default=64, help='--blind: timed env steps of the old arm (it is slow)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    print(f"Montezuma's Revenge, {a.threads} thread(s), {a.ticks} ticks of 8 envs timed after {a.warmup} warm-up ticks")
+    print(f"Montezuma's Revenge, {a.threads} thread(s), {a.ticks} ticks of 8 envs timed after {a.warmup_ticks} warm-up ticks")
     res = {}
     for r in range(a.repeats):
         for arm in ('before', 'sighted'):
@@ -103,9 +103,9 @@ def main():
 
 def blind(a):
     "The earlier comparison: the batched loop against one env planning every step, on 36 blind tokens."
-    print(f"blind loop: 36 tokens/frame, 2x32 world model, beam 4, depth 2; default schedule: {AgentConfig().gpt_steps} AdamW "
+    print(f"blind loop: 36 tokens/frame, 2x32 world model, beam 4, depth 2; default schedule: {AgentConfig().round_steps} AdamW "
           f"steps of {AgentConfig().batch_size} windows every {AgentConfig().train_every * AgentConfig().n_envs} env steps")
-    a.ticks, a.warmup = 64, 8
+    a.ticks, a.warmup_ticks = 64, 8
     arms = [('old: 1 env, plan every step, token by token', 1, 1, 'sequential', False, a.old_steps)]
     for d in (('sequential', 'parallel') if a.decode == 'both' else (a.decode,)):
         arms.append((f'new: {a.n_envs} envs, commit {a.commit}, {d}' + (" (default)" if d == GPTConfig().decode else ""), a.n_envs, a.commit, d, True, a.ticks))

@@ -42,39 +42,43 @@ EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of c
 @dataclasses.dataclass(frozen=True)
 class AgentConfig(Config):
     "The online agent's policy and its schedule of acting, learning, logging and checkpointing (in ticks)."
-    policy: str = 'learnmax'    # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', 'random', 'count' (seek the unseen), or an explorer
-    n_envs: int = 4             # envs stepped together; one tick = one step of each
-    n_steps: int = 64           # ticks in all (env steps: n_steps * n_envs)
-    warmup: int = 16            # random ticks before the tokenizer is fitted, the world model trained and planning starts
-    commit: int = 1             # actions of each searched path played before the next search (1..search depth)
-    reset_after: int = 0        # start a new episode after this many actions (0: only when the game ends)
-    train_every: int = 4        # ticks between world-model training rounds
-    gpt_steps: int = 8          # AdamW steps per round
-    batch_size: int = 16        # windows per step
-    lr: float = 1e-2            # world-model learning rate (constant)
-    dvq: str = 'pretrained'     # Atari tokenizer: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
-    dvq_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained', fine-tuning)
-    dvq_seed: int|None = 0      # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the agent's seed
-    log_every: int = 4          # ticks between metric records
-    holdout: int = 0            # episodes 0, holdout, 2*holdout, ... are kept out of training and judge the model at each record (0: none)
-    eval_windows: int = 64      # held-out windows judged per record (a seeded draw)
-    eval_k: int = 8             # steps each is predicted open loop
-    ckpt_every: int = 16        # ticks between checkpoints (and at the end)
-    seed: int = 0               # seeds the envs, the actions, the models, the data order and the search
-    _paper = dict(n_envs=8, n_steps=3125, warmup=250, commit=2, train_every=8, gpt_steps=8, batch_size=32, lr=1e-3,
-                  log_every=125, ckpt_every=1250, holdout=10, dvq='patches')   # 100,000 frames a run: seven to nine minutes here
-    _large = dict(n_steps=25000)   # 800,000 frames
+    policy: str = 'learnmax'      # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', 'random', 'count' (seek the unseen), or an explorer
+    n_envs: int = 4               # envs stepped together; one tick = one step of each
+    n_ticks: int = 64             # ticks in all (env steps: n_ticks * n_envs)
+    warmup_ticks: int = 16        # random ticks before the tokenizer is fitted, the world model trained and planning starts
+    commit: int = 1               # actions of each searched path played before the next search (1..search depth)
+    reset_after: int = 0          # start a new episode after this many actions (0: only when the game ends)
+    train_every: int = 4          # ticks between world-model training rounds
+    round_steps: int = 8          # AdamW steps per round
+    batch_size: int = 16          # windows per step
+    lr: float = 1e-2              # world-model learning rate (constant)
+    tokenizer_kind: str = 'pretrained'  # Atari tokenizer: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ
+                                        # on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
+    refit_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained', fine-tuning)
+    tokenizer_seed: int|None = 0  # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the agent's seed
+    log_every: int = 4            # ticks between metric records
+    holdout: int = 0              # episodes 0, holdout, 2*holdout, ... are kept out of training and judge the model at each record (0: none)
+    eval_windows: int = 64        # held-out windows judged per record (a seeded draw)
+    eval_k: int = 8               # steps each is predicted open loop
+    ckpt_every: int = 16          # ticks between checkpoints (and at the end)
+    seed: int = 0                 # seeds the envs, the actions, the models, the data order and the search
+    _paper = dict(n_envs=8, n_ticks=3125, warmup_ticks=250, commit=2, train_every=8, round_steps=8, batch_size=32, lr=1e-3,
+                  log_every=125, ckpt_every=1250, holdout=10, tokenizer_kind='patches')   # 100,000 frames a run: seven to nine minutes here
+    _large = dict(n_ticks=25000)   # 800,000 frames
+    _renamed = dict(n_steps='n_ticks', warmup='warmup_ticks', gpt_steps='round_steps', dvq='tokenizer_kind', dvq_at='refit_at',
+                    dvq_seed='tokenizer_seed')
 
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
         if self.policy not in POLICIES: raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
-        if self.dvq not in TOKENIZER_KINDS: raise ValueError(f'AgentConfig.dvq must be one of {TOKENIZER_KINDS}, got {self.dvq!r}')
-        if not 1 <= self.warmup <= self.n_steps: raise ValueError(f'AgentConfig.warmup must lie in 1..n_steps={self.n_steps}, got {self.warmup}')
+        if self.tokenizer_kind not in TOKENIZER_KINDS:
+            raise ValueError(f'AgentConfig.tokenizer_kind must be one of {TOKENIZER_KINDS}, got {self.tokenizer_kind!r}')
+        if not 1 <= self.warmup_ticks <= self.n_ticks: raise ValueError(f'AgentConfig.warmup_ticks must lie in 1..n_ticks={self.n_ticks}, got {self.warmup_ticks}')
         if self.holdout < 0 or self.holdout == 1: raise ValueError(f'AgentConfig.holdout must be 0 (none) or >= 2, got {self.holdout}')
-        for name in ('n_envs', 'commit', 'train_every', 'gpt_steps', 'batch_size', 'log_every', 'ckpt_every', 'eval_windows', 'eval_k'):
+        for name in ('n_envs', 'commit', 'train_every', 'round_steps', 'batch_size', 'log_every', 'ckpt_every', 'eval_windows', 'eval_k'):
             if getattr(self, name) < 1: raise ValueError(f'AgentConfig.{name} must be >= 1, got {getattr(self, name)}')
-        bad = [s for s in self.dvq_at if not self.warmup < s <= self.n_steps]
-        if bad: raise ValueError(f'AgentConfig.dvq_at ticks must lie in warmup+1..n_steps, got {bad}')
+        bad = [s for s in self.refit_at if not self.warmup_ticks < s <= self.n_ticks]
+        if bad: raise ValueError(f'AgentConfig.refit_at ticks must lie in warmup_ticks+1..n_ticks, got {bad}')
         return self
 
 # %% ../nbs/07_agent.ipynb #61790b54
@@ -85,7 +89,7 @@ class _Setup:
                  run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new temp folder)
                  gpt:GPTConfig|None=None,            # world-model size and window (layout, vocabulary, actions: from the tokenizer and env)
                  search:SearchConfig|None=None,      # the planner (its mode comes from the policy, its seed from cfg)
-                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq, ...)`
+                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train, cfg.tokenizer_kind, ...)`
                  dvq:DVQConfig|None=None,            # Atari: the default tokenizer's DVQ (default `default_dvq(env_cfg)`)
                  dvq_train:DVQTrainConfig|None=None, # Atari: how the DVQ is trained: on its corpus ('pretrained') or the replay ('trained')
                  corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on (default `CorpusConfig()`)
@@ -96,8 +100,8 @@ class _Setup:
         self.cfg = cfg = (cfg or AgentConfig()).check()
         self.env_cfg = env_cfg = env_cfg or EnvConfig()
         self.progress = progress
-        self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.dvq,
-                                               cfg.seed if cfg.dvq != 'pretrained' or cfg.dvq_seed is None else cfg.dvq_seed,
+        self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.tokenizer_kind,
+                                               cfg.seed if cfg.tokenizer_kind != 'pretrained' or cfg.tokenizer_seed is None else cfg.tokenizer_seed,
                                                corpus, dvq_fine_tune, patches=patches)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
@@ -111,7 +115,7 @@ class _Setup:
         self.run_dir = RunDir(run_dir or tempfile.mkdtemp(prefix='agent_'))
         self.configs = {'agent': cfg.to_dict(), 'env': env_cfg.to_dict(), 'gpt': self.gpt_cfg.to_dict(),
                         'search': self.search.to_dict(), 'tokenizer': self.tok.config(), **self._more_configs()}
-        self.loop = Loop(self.run_dir, cfg.n_steps, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}', progress=progress,
+        self.loop = Loop(self.run_dir, cfg.n_ticks, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}', progress=progress,
                          postfix=('rooms', 'cells', 'pairs_frac'))
         self.cov, self.windows = make_coverage(env_cfg), WindowIndex(self.gpt_cfg.window, cfg.holdout)
         if resume and self.loop.ckpt.exists(): self._resume()
@@ -161,7 +165,7 @@ class _Checkpoints(_Setup):
                     more=self._more_state())
 
     def _resume(self):
-        ck = self.loop.resume(self.configs, ignore={'agent': ('n_steps',)})
+        ck = self.loop.resume(self.configs, ignore={'agent': ('n_ticks',)})
         self.replay = ReplayBuffer(self.run_dir/'replay', cfg=ReplayConfig(chunk_size=4096))
         if len(self.replay) < ck['replay_rows']:
             raise ValueError(f"the replay holds {len(self.replay)} rows but the checkpoint was made with {ck['replay_rows']}")
@@ -213,7 +217,7 @@ class _Learner(_Checkpoints):
         self.opt = make_optimizer(self.model, TrainConfig(lr=self.cfg.lr))
 
     def train_round(self, evaluate:bool=True) -> dict:
-        "`gpt_steps` AdamW steps on random windows; first, when `evaluate`, predict the windows that ended since the last round."
+        "`round_steps` AdamW steps on random windows; first, when `evaluate`, predict the windows that ended since the last round."
         rec, N = {}, self.cfg.n_envs
         if self.model is None: self._new_model()
         rows, new = self.windows.rows, self.windows.since(len(self.tokens) - self.cfg.train_every * N)
@@ -224,7 +228,7 @@ class _Learner(_Checkpoints):
             rec['new_copy_acc'] = float((st[:, 1:] == st[:, :-1]).float().mean())
         if not len(rows): return rec
         self.model.train()
-        for _ in range(self.cfg.gpt_steps):
+        for _ in range(self.cfg.round_steps):
             batch = window_tensors(self.tokens, rows[self.rng.choice(len(rows), self.cfg.batch_size)])
             out, _ = train_step(self.model, self.opt, *batch, grad_clip=1.0, count=False)
         self.model.eval()
@@ -318,7 +322,7 @@ class Agent(_Ticks):
     "The online learnmax agent (or a baseline policy) on `n_envs` copies of an Atari or random-transitions env."
     def run(self, stop_at:int|None=None # stop after this tick (with a checkpoint), as if killed
            ) -> RunDir:
-        "Play until `n_steps` ticks; returns the run's `RunDir` (metrics.jsonl holds a record every `log_every` ticks)."
+        "Play until `n_ticks` ticks; returns the run's `RunDir` (metrics.jsonl holds a record every `log_every` ticks)."
         self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), self.t, 0.0, 0.0
         self.loop.run(self.t, self._step, self._state, self.configs, stop_at=stop_at)
         self.replay.flush()
@@ -328,8 +332,8 @@ class Agent(_Ticks):
         "Tick `s` of the loop: act, then fit or train on schedule; the record when `log`."
         cfg = self.cfg
         self.tick()
-        if s == cfg.warmup or s in cfg.dvq_at: self._fit_tokenizer()
-        if s >= cfg.warmup and (s - cfg.warmup) % cfg.train_every == 0:
+        if s == cfg.warmup_ticks or s in cfg.refit_at: self._fit_tokenizer()
+        if s >= cfg.warmup_ticks and (s - cfg.warmup_ticks) % cfg.train_every == 0:
             t0, recorded = time.perf_counter(), self._logs_before_next_round(s)
             if recorded:                     # the record shows this round's prediction of the newest windows, or none
                 for k in ('new_state_acc', 'new_copy_acc'): self.last.pop(k, None)
@@ -338,7 +342,7 @@ class Agent(_Ticks):
 
     def _logs_before_next_round(self, s:int) -> bool:
         "Whether a metric record is written at tick `s` or before the training round after the one at `s`."
-        return any(self.loop.logs(L) for L in range(s, min(s + self.cfg.train_every, self.cfg.n_steps + 1)))
+        return any(self.loop.logs(L) for L in range(s, min(s + self.cfg.train_every, self.cfg.n_ticks + 1)))
 
     def _record(self, s:int) -> dict:
         "The metric record of tick `s`: what was explored, how the model predicts, and where the time went."

@@ -44,6 +44,7 @@ class Config:
     "Mixin for a component's dataclass config: defaults are the `quick` profile, `_paper` overrides give `paper`, `_large` (on top of `_paper`) gives `large`."
     _paper: ClassVar[dict] = {}   # what this 2-core CPU machine runs
     _large: ClassVar[dict] = {}   # what changes again on a GPU (sizes this machine cannot train in a session)
+    _renamed: ClassVar[dict] = {} # old field name -> its name now: `from_dict` reads records made before a rename
 
     @classmethod
     def profile(cls,
@@ -67,7 +68,8 @@ class Config:
         fields = {f.name: f for f in dataclasses.fields(self)}
         for k, v in changes.items():
             if k not in fields:
-                raise TypeError(f"{type(self).__name__} has no field {k!r}; its fields are: {', '.join(fields)}")
+                now = f' (renamed {self._renamed[k]!r})' if k in self._renamed else ''
+                raise TypeError(f"{type(self).__name__} has no field {k!r}{now}; its fields are: {', '.join(fields)}")
             if not _type_ok(v, fields[k].type):
                 raise TypeError(f"{type(self).__name__}.{k} expects {fields[k].type}, got {v!r} ({type(v).__name__})")
             if isinstance(v, list) and 'tuple' in str(fields[k].type): changes[k] = tuple(v)
@@ -78,7 +80,9 @@ class Config:
         return json.loads(json.dumps(dataclasses.asdict(self), default=str))
 
     @classmethod
-    def from_dict(cls, d:dict): return cls().replace(**d)
+    def from_dict(cls, d:dict):
+        "The config of a dict from `to_dict`, also one written before a field was renamed (`_renamed`)."
+        return cls().replace(**{cls._renamed.get(k, k): v for k, v in d.items()})
 
 # %% ../nbs/00_config.ipynb #4a880d82
 def given(**params) -> dict:

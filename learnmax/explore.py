@@ -24,7 +24,7 @@ __all__ = ['policy_run', 'compare_agents', 'curve', 'summary', 'versus', 'plot_c
 def _run_one(run:RunConfig, run_dir:str, kwargs:dict) -> list[dict]:
     "One agent run to the end (resuming if it was stopped); its metric records."
     torch.set_num_threads(1)
-    done = [r for r in read_metrics(Path(run_dir)/'metrics.jsonl') if r.get('step') == run.agent.n_steps]
+    done = [r for r in read_metrics(Path(run_dir)/'metrics.jsonl') if r.get('step') == run.agent.n_ticks]
     if not done: make_agent(run, run_dir, progress=False, **kwargs).run()
     return read_metrics(Path(run_dir)/'metrics.jsonl')
 

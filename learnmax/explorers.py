@@ -52,15 +52,15 @@ class Explorer(Agent):
                  explore:ExploreConfig|None=None,     # excursions, salience, level 1, goals
                  frontier:FrontierConfig|None=None,   # the way back
                  **kwargs):                           # the rest of `Agent`'s arguments
-        self.xcfg, self.fcfg = (explore or ExploreConfig()).check(), (frontier or FrontierConfig()).check(env_cfg or EnvConfig())
+        self.explore_cfg, self.frontier_cfg = (explore or ExploreConfig()).check(), (frontier or FrontierConfig()).check(env_cfg or EnvConfig())
         super().__init__(env_cfg, cfg, run_dir, **kwargs)
         self.walk_search = self.search.replace(entropy=0.0, count_bonus=0.0, goal_weight=1.0)
 
-    def _more_configs(self) -> dict: return dict(explore=self.xcfg.to_dict(), frontier=self.fcfg.to_dict())
+    def _more_configs(self) -> dict: return dict(explore=self.explore_cfg.to_dict(), frontier=self.frontier_cfg.to_dict())
 
     def _start_more(self):
         N = self.cfg.n_envs
-        self.frontier = Frontier(self.fcfg)
+        self.frontier = Frontier(self.frontier_cfg)
         self.reset_seed = [self.cfg.seed + i for i in range(N)]     # `_start` reset env i with seed + i
         self.depth, self.path = np.zeros(N, np.int64), [[] for _ in range(N)]
         self.clock = np.zeros(N, np.int64)                          # env steps env i has taken, returns included
@@ -70,7 +70,7 @@ class Explorer(Agent):
         return dict(frontier=self.frontier.state_dict(), reset_seed=list(self.reset_seed), depth=self.depth.copy(),
                     path=[list(p) for p in self.path], returns=dict(self.returns), clock=self.clock.copy())
     def _load_explorer(self, s:dict):
-        self.frontier = Frontier(self.fcfg); self.frontier.load_state_dict(s['frontier'])
+        self.frontier = Frontier(self.frontier_cfg); self.frontier.load_state_dict(s['frontier'])
         self.reset_seed, self.depth, self.path, self.returns = list(s['reset_seed']), s['depth'].copy(), [list(p) for p in s['path']], dict(s['returns'])
         self.clock = s['clock'].copy()
 
@@ -81,7 +81,7 @@ class Explorer(Agent):
     def _moved(self, i:int, action:int):
         "Book one env step of env `i`, which took `action` (the steps since its reset, and the actions for `replay`)."
         self.depth[i] += 1; self.clock[i] += 1
-        if self.fcfg.way == 'replay': self.path[i].append(int(action))   # entries copy it when they keep it
+        if self.frontier_cfg.way == 'replay': self.path[i].append(int(action))   # entries copy it when they keep it
 
     def _remember(self, i:int, key, obs, info, tokens=None, data=None) -> bool:
         "Visit `key` for env `i`'s current state."
@@ -91,18 +91,18 @@ class Explorer(Agent):
 
     def _kept_obs(self, obs):
         "The observation an entry keeps: only a replay is checked against it (frames are large)."
-        return obs if self.fcfg.way == 'replay' else None
+        return obs if self.frontier_cfg.way == 'replay' else None
 
     def _go_back(self, i:int, key) -> GoBack:
         "Take env `i` back to `key`; its bookkeeping follows the entry."
         back = go_back(self.frontier, self.envs[i], key, self._walk)
         ent = self.frontier[key]
         self.taken += back.steps
-        if self.fcfg.way != 'plan': self.clock[i] += back.steps          # a walk's steps were booked one by one
+        if self.frontier_cfg.way != 'plan': self.clock[i] += back.steps          # a walk's steps were booked one by one
         self.returns['count'] += 1; self.returns['steps'] += back.steps; self.returns['failed'] += int(not back.reached)
         if back.reached:
             self.depth[i], self.ep_ret[i] = ent.steps, (ent.data or {}).get('score', 0.0)
-            if self.fcfg.way == 'replay': self.reset_seed[i], self.path[i] = ent.seed, list(ent.actions)
+            if self.frontier_cfg.way == 'replay': self.reset_seed[i], self.path[i] = ent.seed, list(ent.actions)
         return back
 
     def _walk(self, env, entry, budget:int) -> GoBack:
@@ -112,7 +112,7 @@ class Explorer(Agent):
         goal, steps = np.asarray(entry.tokens)[None], 0
         while True:
             cur = self.tok.encode(np.asarray(obs)[None])
-            if (cur[0] == goal[0]).mean() >= self.xcfg.match: return GoBack(obs, info, steps, True)
+            if (cur[0] == goal[0]).mean() >= self.explore_cfg.match: return GoBack(obs, info, steps, True)
             if steps == budget: return GoBack(obs, info, steps, False)
             p = plan_batch(self.model, cur[:, None], np.zeros((1, 0), np.int64), self.walk_search, None, self.gen, goal=goal)
             a = int(p.actions[0, 0]); obs, r, term, trunc, info = env.step(a); steps += 1
@@ -130,11 +130,11 @@ class GoExploreAgent(Explorer):
     def _start_more(self):
         super()._start_more()
         N = self.cfg.n_envs
-        self.left, self.prev = np.full(N, self.xcfg.excursion), np.zeros(N, np.int64)
+        self.left, self.prev = np.full(N, self.explore_cfg.excursion), np.zeros(N, np.int64)
         for i in range(N): self._remember(i, cell_key(self.obs[i], self.info[i]), self.obs[i], self.info[i], self._tokens(self.obs[i]), dict(score=0.0))
 
     def _tokens(self, obs):
-        return self.tok.encode(np.asarray(obs)[None])[0] if self.fcfg.way == 'plan' and self.tok.fitted else None
+        return self.tok.encode(np.asarray(obs)[None])[0] if self.frontier_cfg.way == 'plan' and self.tok.fitted else None
 
     def _more_state(self) -> dict: return dict(self._explorer_state(), left=self.left.copy(), prev=self.prev.copy())
     def _resume_more(self, s:dict): self._load_explorer(s); self.left, self.prev = s['left'].copy(), s['prev'].copy()
@@ -142,7 +142,7 @@ class GoExploreAgent(Explorer):
     def _act(self) -> np.ndarray:
         N = self.cfg.n_envs
         new = self.rng.integers(self.A, size=N)
-        self.prev = np.where(self.rng.random(N) < self.xcfg.repeat, self.prev, new)
+        self.prev = np.where(self.rng.random(N) < self.explore_cfg.repeat, self.prev, new)
         return self.prev.copy()
 
     def _after_step(self, i, obs, info, action, reward):
@@ -154,7 +154,7 @@ class GoExploreAgent(Explorer):
 
     def _explore_from_chosen(self, i):
         back = self._go_back(i, self.frontier.choose(self.rng))
-        self.left[i] = self.xcfg.excursion
+        self.left[i] = self.explore_cfg.excursion
         return back.obs, back.info, True
 
     def _reset_env(self, i):

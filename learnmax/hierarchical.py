@@ -30,11 +30,11 @@ class _HierarchyState(Explorer):
                  hierarchy:HierarchyConfig|None=None,  # the level-1 and level-2 searches and how long plans are kept
                  levels:LevelConfig|None=None,         # segments, clustering and the level-1 model
                  search:SearchConfig|None=None, **kwargs):
-        self.hcfg, self.lcfg = (hierarchy or HierarchyConfig()).check(2), levels or LevelConfig()
+        self.hierarchy_cfg, self.levels_cfg = (hierarchy or HierarchyConfig()).check(2), levels or LevelConfig()
         x = (explore or ExploreConfig()).check()
         super().__init__(env_cfg, cfg, run_dir, x, frontier, search=(search or SearchConfig()).replace(goal_weight=x.goal_weight), **kwargs)
 
-    def _more_configs(self) -> dict: return dict(super()._more_configs(), hierarchy=self.hcfg.to_dict(), levels=self.lcfg.to_dict())
+    def _more_configs(self) -> dict: return dict(super()._more_configs(), hierarchy=self.hierarchy_cfg.to_dict(), levels=self.levels_cfg.to_dict())
 
     def _start_more(self):
         super()._start_more()
@@ -75,7 +75,7 @@ class _HierarchyState(Explorer):
         "A `Hierarchy` per env over level 1 (and level 2 where it exists); plans start afresh."
         l2 = self.level.get('l2')
         lms, exits = ([self.level['lm'], l2['lm']], [l2['exits']]) if l2 else ([self.level['lm']], [])
-        self.hier = [Hierarchy(lms, self.hcfg, exits, seed=self.cfg.seed + i) for i in range(self.cfg.n_envs)]
+        self.hier = [Hierarchy(lms, self.hierarchy_cfg, exits, seed=self.cfg.seed + i) for i in range(self.cfg.n_envs)]
 
 # %% ../nbs/07e_hierarchical.ipynb #16dabb03
 def frame_tables(codes,            # (vocab, dim) the tokenizer's code vectors, or None (tokens without vectors: a random one each)
@@ -111,13 +111,13 @@ class _HierarchyLevels(_HierarchyState):
         ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N, np.int64); inv[order] = np.arange(N)
         chg = np.asarray(self.change[:N], float)
         if not np.isfinite(chg).any(): return
-        self.threshold = float(np.nanpercentile(chg, self.xcfg.salience_pct))
+        self.threshold = float(np.nanpercentile(chg, self.explore_cfg.salience_pct))
         codes = self.tok.codes()
         tables = frame_tables(None if codes is None else codes.detach().cpu().numpy(), self.gpt_cfg.vocab, self.tok.n_tokens,
-                              self.xcfg.vector_dim, self.cfg.seed)
+                              self.explore_cfg.vector_dim, self.cfg.seed)
         vec = frame_vectors(tables, self.tokens.frames(np.arange(N)))
         salient = np.nan_to_num(chg, nan=-np.inf)[order] >= self.threshold
-        l1, l2 = build_levels(vec[order], salient, ep[order], self.lcfg.replace(seed=self.cfg.seed))
+        l1, l2 = build_levels(vec[order], salient, ep[order], self.levels_cfg.replace(seed=self.cfg.seed))
         self.last.update(level_tokens=l1.tokens.n, level_segments=len(l1.seg), salience_threshold=self.threshold)
         if l2 is not None: self.last.update(level2_tokens=l2.tokens.n, level2_segments=len(l2.seg))
         if l1.model is None: return
@@ -149,7 +149,7 @@ class _HierarchyLevels(_HierarchyState):
                 s_idx = seg_first[first[e]] + k - 1
                 self.seg_vecs[i] = list(vec[seg.start[s_idx]:seg.end[s_idx]])
             else: self.lhist[i], self.seg_vecs[i] = ([], []), []
-        self.frontier = Frontier(self.fcfg)
+        self.frontier = Frontier(self.frontier_cfg)
         for c in self.candidates:                 # each remembered state takes the token of the segment it ends
             pos = inv[c['row']]; s_idx = int(np.searchsorted(seg.end, pos, side='right'))
             e = int(seg.episode[s_idx]); upto = s_idx - seg_first[first[e]] + 1
@@ -169,7 +169,7 @@ class _HierarchyDecisions(_HierarchyLevels):
             p = self.level['lm'].next_probs([t[:-1], t], [d[:-1], d])
             if float(js_divergence(p[:1], p[1:])[0]) > l2['threshold'] and self.seg2[i][0]:   # the previous level-1 step was salient
                 toks1, st = self.seg2[i]
-                t2 = nearest_token(self.level['centroids'][toks1], l2['centroids'], self.lcfg.end_weight)
+                t2 = nearest_token(self.level['centroids'][toks1], l2['centroids'], self.levels_cfg.end_weight)
                 self.lhist2[i][0].append(t2); self.lhist2[i][1].append(int(sum(st)))
                 self.hier[i].keepers[1].reached(t2, int(self.clock[i]))
                 self.seg2[i] = ([], [])
@@ -181,7 +181,7 @@ class _HierarchyDecisions(_HierarchyLevels):
         if not self.lhist[i][0]:        # no level-1 state yet in this episode: nothing to plan from, and no reason to leave
             self.decisions['none'] += 1; return obs, info, False
         roots, keys = [dict(tokens=self.lhist[i][0], durations=self.lhist[i][1], cost=0)], [None]
-        ents = sorted(self.frontier.entries.values(), key=lambda e: (e.chosen, e.steps))[:self.xcfg.max_roots]
+        ents = sorted(self.frontier.entries.values(), key=lambda e: (e.chosen, e.steps))[:self.explore_cfg.max_roots]
         for e in ents:
             if e.data and e.data['tokens']:
                 roots.append(dict(tokens=e.data['tokens'], durations=e.data['durations'], cost=self.frontier.cost(e.key))); keys.append(e.key)
@@ -226,7 +226,7 @@ class HierarchicalAgent(_HierarchyDecisions):
 
     def _after_step(self, i, obs, info, action, reward):
         self._moved(i, action)
-        if self.xcfg.salience == 'pixels': chg = _pixel_change(self.obs[i], obs)
+        if self.explore_cfg.salience == 'pixels': chg = _pixel_change(self.obs[i], obs)
         elif self.tok.fitted: chg = float(self.counts.bonus(torch.as_tensor(self.tok.encode(np.asarray(obs)[None])))[0])
         else: chg = np.nan
         self._change_now[i] = chg
@@ -237,23 +237,23 @@ class HierarchicalAgent(_HierarchyDecisions):
         if salient and self.cur is not None:
             tokens = self.tok.encode(np.asarray(obs)[None])[0]
             self.candidates.append(dict(row=len(self.replay) + i, steps=int(self.depth[i]), seed=self.reset_seed[i],
-                                        actions=list(self.path[i]) if self.fcfg.way == 'replay' else None,
-                                        snapshot=self.envs[i].clone_state() if self.fcfg.way == 'restore' else None,
+                                        actions=list(self.path[i]) if self.frontier_cfg.way == 'replay' else None,
+                                        snapshot=self.envs[i].clone_state() if self.frontier_cfg.way == 'restore' else None,
                                         obs=self._kept_obs(obs), info=info, tokens=tokens, score=float(self.ep_ret[i])))
             if self.level is not None and self.seg_vecs[i]:
-                tok, n = nearest_token(self.seg_vecs[i], self.level['centroids'], self.lcfg.end_weight), len(self.seg_vecs[i])
+                tok, n = nearest_token(self.seg_vecs[i], self.level['centroids'], self.levels_cfg.end_weight), len(self.seg_vecs[i])
                 self.lhist[i][0].append(tok); self.lhist[i][1].append(n); self.seg_vecs[i] = []
                 self.hier[i].keepers[0].reached(tok, int(self.clock[i])); self._level2_step(i, tok, n)
                 self.frontier.visit(tok, int(self.depth[i]), self._kept_obs(obs), info, seed=self.reset_seed[i], actions=lambda: self.path[i],
                                     snapshot=self.envs[i].clone_state, tokens=tokens,
                                     data=dict(tokens=list(self.lhist[i][0]), durations=list(self.lhist[i][1]), score=float(self.ep_ret[i])))
-        if self.hier is None or not (salient or self.since_decide[i] >= self.xcfg.decide_every): return obs, info, False
+        if self.hier is None or not (salient or self.since_decide[i] >= self.explore_cfg.decide_every): return obs, info, False
         return self._decide(i, obs, info)
 
     def _step(self, s:int, log:bool) -> dict:
-        if s == self.cfg.warmup + 1:              # a first threshold from the warm-up: salient states are remembered from here on
-            self.threshold = float(np.nanpercentile(np.asarray(self.change, float), self.xcfg.salience_pct))
-        if s > self.cfg.warmup and (s - self.cfg.warmup) % self.xcfg.level_every == 0:
+        if s == self.cfg.warmup_ticks + 1:              # a first threshold from the warm-up: salient states are remembered from here on
+            self.threshold = float(np.nanpercentile(np.asarray(self.change, float), self.explore_cfg.salience_pct))
+        if s > self.cfg.warmup_ticks and (s - self.cfg.warmup_ticks) % self.explore_cfg.level_every == 0:
             t0 = time.perf_counter(); self._rebuild(); self.last['level_seconds'] = time.perf_counter() - t0
         rec = super()._step(s, log)
         if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'], return_steps=self.returns['steps'],

@@ -36,11 +36,11 @@ _OPTIONAL = {'dvq': DVQConfig, 'dvq_train': DVQTrainConfig}
 class RunConfig:
     "Every part of one agent run: env, schedule, tokenizer, world model, search and the explorers' settings."
     env: EnvConfig|RandomTransitionsConfig = dataclasses.field(default_factory=EnvConfig)
-    agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)    # policy, schedule, seed, tokenizer kind (`agent.dvq`)
+    agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)    # policy, schedule, seed, tokenizer kind (`agent.tokenizer_kind`)
     gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding (layout, vocabulary, actions: from the tokenizer and env)
     search: SearchConfig = dataclasses.field(default_factory=SearchConfig) # the planner (its mode follows the policy, its seed the agent's)
-    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.dvq 'patches': the codebook
-    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # agent.dvq 'patches' or 'pretrained': the corpus the tokenizer is made from
+    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.tokenizer_kind 'patches': the codebook
+    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # agent.tokenizer_kind 'patches' or 'pretrained': the corpus the tokenizer is made from
     dvq: DVQConfig|None = None                # the DVQ kinds: the DVQ (None: `default_dvq(env)`)
     dvq_train: DVQTrainConfig|None = None     # 'pretrained', 'trained': its training (None: `pretrain_config()`, `DVQTrainConfig()`)
     explore: ExploreConfig = dataclasses.field(default_factory=ExploreConfig)       # 'goexplore', 'hierarchical': excursions, salience, level 1
@@ -50,12 +50,12 @@ class RunConfig:
 
     @classmethod
     def profile(cls, name:str='quick', # one of `PROFILES`: 'quick' (blind, a minute), 'paper' (this machine, sighted), 'large' (a GPU)
-                **agent):              # `AgentConfig` fields to change (policy, seed, n_steps, dvq, ...)
+                **agent):              # `AgentConfig` fields to change (policy, seed, n_ticks, tokenizer_kind, ...)
         "Every part at profile `name`; `agent` overrides fields of the schedule."
         if name not in PROFILES: raise ValueError(f"unknown profile {name!r}: choose one of {PROFILES}")
         env, ac = EnvConfig.profile(name), AgentConfig.profile(name, **agent)
-        dvq = None if ac.dvq == 'patches' else default_dvq(env, name)
-        train = pretrain_config(name) if ac.dvq == 'pretrained' else DVQTrainConfig.profile(name) if ac.dvq == 'trained' else None
+        dvq = None if ac.tokenizer_kind == 'patches' else default_dvq(env, name)
+        train = pretrain_config(name) if ac.tokenizer_kind == 'pretrained' else DVQTrainConfig.profile(name) if ac.tokenizer_kind == 'trained' else None
         return cls(env, ac, GPTConfig.profile(name, **(SIGHTED if name != 'quick' else {})), SearchConfig.profile(name),
                    PatchConfig.profile(name), CorpusConfig.profile(name), dvq, train, ExploreConfig.profile(name),
                    FrontierConfig.profile(name), HierarchyConfig.profile(name), LevelConfig.profile(name))

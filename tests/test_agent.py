@@ -17,9 +17,9 @@ from learnmax.loop import CheckpointError
 
 RT = RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8)
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac', 'train_seconds_frac')   # wall-clock fields differ between runs
-KW = dict(n_envs=4, warmup=6, commit=2, log_every=3, ckpt_every=6, train_every=2, gpt_steps=4)   # 4 envs, plans of depth 2 played 2 at a time
+KW = dict(n_envs=4, warmup_ticks=6, commit=2, log_every=3, ckpt_every=6, train_every=2, round_steps=4)   # 4 envs, plans of depth 2 played 2 at a time
 
-def cfg(n_steps=30): return AgentConfig(n_steps=n_steps, **KW)
+def cfg(n_ticks=30): return AgentConfig(n_ticks=n_ticks, **KW)
 
 def results(run_dir):
     return [{k: v for k, v in r.items() if k not in WALL} for r in read_metrics(run_dir/'metrics.jsonl')]
@@ -31,7 +31,7 @@ def test_kill_9_then_resume_is_the_straight_run(tmp_path):
     code = (f'import torch; torch.set_num_threads({torch.get_num_threads()})\n'   # as here: float sums agree bit for bit
             'from learnmax.agent import Agent, AgentConfig\nfrom learnmax.envs import RandomTransitionsConfig\n'
             f'Agent(RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8), '
-            f'AgentConfig(n_steps=100000, **{KW!r}), {str(killed)!r}, progress=False).run()')
+            f'AgentConfig(n_ticks=100000, **{KW!r}), {str(killed)!r}, progress=False).run()')
     p = subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)
     t0 = time.time()
     while time.time() - t0 < 120:   # kill it somewhere after tick 12, between two checkpoints or while writing one
@@ -91,7 +91,7 @@ def test_refusals(tmp_path):
         Agent(RT.replace(obs='image'), cfg(18), tmp_path/'b', progress=False)
     with pytest.raises(ValueError, match='policy must be one of'):
         Agent(RT, cfg(18).replace(policy='greedy'), tmp_path/'c', progress=False)
-    with pytest.raises(ValueError, match='warmup must lie'):
+    with pytest.raises(ValueError, match='warmup_ticks must lie'):
         Agent(RT, cfg(4), tmp_path/'d', progress=False)
     with pytest.raises(ValueError, match='commit=3 exceeds the search depth 2'):
         Agent(RT, cfg(18).replace(commit=3), tmp_path/'e', progress=False)

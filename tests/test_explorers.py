@@ -24,10 +24,10 @@ from learnmax.explorers import ExploreConfig
 from learnmax.frontier import FrontierConfig
 from learnmax.run import RunConfig, make_agent
 RT = RandomTransitionsConfig(n_states=48, n_actions=4, episode_len=16, passages=2, passage_len=4)
-KW = dict(n_envs=2, warmup=6, log_every=3, ckpt_every=6, train_every=2, gpt_steps=4)
+KW = dict(n_envs=2, warmup_ticks=6, log_every=3, ckpt_every=6, train_every=2, round_steps=4)
 X = ExploreConfig(salience='novelty', salience_pct=80.0, level_every=8, decide_every=2, excursion=5, repeat=0.0)
-def run(policy, way, run_dir, n_steps, stop_at=None):
-    run = RunConfig(env=RT, agent=AgentConfig(policy=policy, n_steps=n_steps, **KW), explore=X, frontier=FrontierConfig(way=way, plan_steps=4))
+def run(policy, way, run_dir, n_ticks, stop_at=None):
+    run = RunConfig(env=RT, agent=AgentConfig(policy=policy, n_ticks=n_ticks, **KW), explore=X, frontier=FrontierConfig(way=way, plan_steps=4))
     return make_agent(run, run_dir, progress=False).run(stop_at=stop_at)
 '''
 ns = {}; exec(SETUP, ns)

@@ -26,7 +26,7 @@ def test_corpus_tokenizer_and_agent_run(game, tmp_path):
     ids = tok.encode(frames)
     assert ids.shape == (20, 49) and ids.max() < tok.vocab
     assert (tok.decode(ids) == frames).mean() > 0.9                       # frames it was built from come back (nearly) exactly
-    cfg = AgentConfig(n_envs=2, n_steps=10, warmup=4, train_every=2, gpt_steps=2, batch_size=4, log_every=5, ckpt_every=10)
+    cfg = AgentConfig(n_envs=2, n_ticks=10, warmup_ticks=4, train_every=2, round_steps=2, batch_size=4, log_every=5, ckpt_every=10)
     agent = Agent(env, cfg, tmp_path/'run', gpt=GPTConfig(n_embd=32, window=3, decode='parallel'), tokenizer=tok, progress=False)
     agent.run()
     recs = read_metrics(tmp_path/'run'/'metrics.jsonl')

@@ -11,7 +11,7 @@ from learnmax.wm_eval import token_counts
 
 def test_token_ids_and_changed_counts(tmp_path):
     torch.set_num_threads(1)
-    agent = Agent(RandomTransitionsConfig(n_states=16, n_actions=4, episode_len=8), AgentConfig(n_steps=24, warmup=8),
+    agent = Agent(RandomTransitionsConfig(n_states=16, n_actions=4, episode_len=8), AgentConfig(n_ticks=24, warmup_ticks=8),
                   tmp_path/'run', progress=False)
     agent.run()
     sc = SearchConfig(depth=3)
