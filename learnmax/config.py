@@ -20,14 +20,14 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
-           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'find_root', 'split_timings',
-           'save_figure']
+__all__ = ['PROFILES', 'type_ok', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path',
+           'atomic_write', 'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'find_root',
+           'split_timings', 'save_figure']
 
 # %% ../nbs/00_config.ipynb #a9967873
 PROFILES = ('quick', 'paper', 'large')   # seconds to minutes; this 2-core machine; a GPU
 
-def _type_ok(value, annotation) -> bool:
+def type_ok(value, annotation) -> bool:
     "Whether `value` fits a simple field annotation (str, int, float, bool, tuple, None unions); unknown ones pass."
     ann = str(annotation).replace(' ', '')
     if value is None: return 'None' in ann or 'Optional' in ann
@@ -68,7 +68,7 @@ class Config:
         for k, v in changes.items():
             if k not in fields:
                 raise TypeError(f"{type(self).__name__} has no field {k!r}; its fields are: {', '.join(fields)}")
-            if not _type_ok(v, fields[k].type):
+            if not type_ok(v, fields[k].type):
                 raise TypeError(f"{type(self).__name__}.{k} expects {fields[k].type}, got {v!r} ({type(v).__name__})")
             if isinstance(v, list) and 'tuple' in str(fields[k].type): changes[k] = tuple(v)
         return dataclasses.replace(self, **changes)

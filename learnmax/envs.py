@@ -24,7 +24,8 @@ ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no ROM banner on e
 
 # %% auto #0
 __all__ = ['ACTION_NAMES', 'REDUCED_ACTIONS', 'PRIMITIVES', 'RANDOM_TRANSITIONS_ID', 'action_primitives', 'EnvConfig', 'EnvState',
-           'AtariEnv', 'cell', 'RandomTransitionsConfig', 'RandomTransitionsEnv', 'reach_depth', 'make_env']
+           'action_index', 'AtariEnv', 'cell', 'RandomTransitionsConfig', 'RandomTransitionsEnv', 'reach_depth',
+           'make_env']
 
 # %% ../nbs/01_envs.ipynb #659c2792
 ACTION_NAMES = ('NOOP', 'FIRE', 'UP', 'RIGHT', 'LEFT', 'DOWN', 'UPRIGHT', 'UPLEFT', 'DOWNRIGHT', 'DOWNLEFT',
@@ -65,7 +66,7 @@ class EnvState(NamedTuple):
     obs: np.ndarray    # the observation at the snapshot
     info: dict         # its info
 
-def _action_index(action, n:int, names, env_id:str) -> int:
+def action_index(action, n:int, names, env_id:str) -> int:
     "`action` as an int in 0..n-1, or a ValueError naming it and the valid range."
     try: a = operator.index(action)
     except TypeError: a = None
@@ -186,7 +187,7 @@ class AtariEnv(gym.Env):
     def step(self, action:int # an index into `action_names`
             ):
         "Play `action` for `frame_skip` frames: `(obs, reward, terminated, truncated, info)`."
-        a = self._ale_actions[_action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
+        a = self._ale_actions[action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
         reward, p, act = 0.0, self.cfg.sticky, self.ale.act
         for _ in range(self.cfg.frame_skip):   # ALE's sticky actions: each frame repeats the last one with probability p
             if not (p and self.np_random.random() < p): self._prev = a
@@ -290,7 +291,7 @@ class RandomTransitionsEnv(gym.Env):
     def step(self, action:int # an action in 0..n_actions-1
             ):
         "Follow the table: `(obs, 0.0, False, truncated, info)`; truncated after `episode_len` actions."
-        a = _action_index(action, self.cfg.n_actions, self.action_names, RANDOM_TRANSITIONS_ID)
+        a = action_index(action, self.cfg.n_actions, self.action_names, RANDOM_TRANSITIONS_ID)
         self.state, self._t = int(self.table[self.state, a]), self._t + 1
         return self._obs(), 0.0, False, self._t >= self.cfg.episode_len, {'state': self.state}
 

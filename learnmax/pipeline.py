@@ -24,7 +24,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .config import PROFILES, _type_ok, atomic_write, find_root
+from .config import PROFILES, atomic_write, find_root, type_ok
 
 # %% auto #0
 __all__ = ['REQUIRED', 'IGNORED', 'ENGINES', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits',
@@ -95,7 +95,7 @@ class Parameter:
 
     def accepts(self, value:Any) -> bool:
         "Whether `value` fits: the annotation decides when there is one, else the default's type."
-        return _type_ok(value, self.annotation) if self.annotation else fits(value, self.default)
+        return type_ok(value, self.annotation) if self.annotation else fits(value, self.default)
 
     def parse(self, text:str) -> Any:
         "`text` from the command line as a value for this parameter: a literal if it reads as one, else a string."
