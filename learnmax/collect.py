@@ -16,7 +16,8 @@ import numpy as np
 from fastcore.basics import patch
 from gymnasium import spaces
 
-from .envs import RANDOM_TRANSITIONS_ID, EnvConfig, RandomTransitionsConfig, action_index, make_env
+from .actions import action_index
+from .envs import RANDOM_TRANSITIONS_ID, EnvConfig, RandomTransitionsConfig, make_env
 
 # %% auto #0
 __all__ = ['random_policy', 'VecCollector']

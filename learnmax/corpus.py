@@ -16,7 +16,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .config import Config, atomic_write, cache_lock, config_hash, default_cache
-from .envs import ACTION_NAMES, AtariEnv, EnvConfig, cell
+from .actions import ACTION_NAMES
+from .envs import AtariEnv, EnvConfig, cell
 from .replay import ReplayBuffer
 
 # %% auto #0

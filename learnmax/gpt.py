@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 
 from .config import Config
-from .envs import REDUCED_ACTIONS, action_primitives
+from .actions import REDUCED_ACTIONS, action_primitives
 
 # %% auto #0
 __all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'DECODES', 'STATE', 'ACTION', 'SEP', 'GPTConfig', 'interleave',

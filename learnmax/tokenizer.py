@@ -14,7 +14,8 @@ from .config import PROFILES, cache_lock, config_hash, default_cache
 from .corpus import CorpusConfig, corpus
 from .dvq import DVQ, DVQConfig, load_dvq, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
-from .envs import EnvConfig, RandomTransitionsConfig, action_primitives, make_env
+from .actions import action_primitives
+from .envs import EnvConfig, RandomTransitionsConfig, make_env
 from .gpt import GPTConfig
 from .patches import PatchCodebook, PatchConfig
 from .replay import ReplayBuffer
