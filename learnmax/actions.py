@@ -12,7 +12,7 @@ import numpy as np
 # %% auto #0
 __all__ = ['ACTION_NAMES', 'REDUCED_ACTIONS', 'PRIMITIVES', 'check_action_names', 'action_primitives', 'action_index']
 
-# %% ../nbs/01_actions.ipynb #30cc51bd
+# %% ../nbs/01_actions.ipynb #659c2792
 ACTION_NAMES = ('NOOP', 'FIRE', 'UP', 'RIGHT', 'LEFT', 'DOWN', 'UPRIGHT', 'UPLEFT', 'DOWNRIGHT', 'DOWNLEFT',
                 'UPFIRE', 'RIGHTFIRE', 'LEFTFIRE', 'DOWNFIRE', 'UPRIGHTFIRE', 'UPLEFTFIRE', 'DOWNRIGHTFIRE',
                 'DOWNLEFTFIRE')                  # the 18 ALE actions, in ALE's order (index = ALE action id)

@@ -31,7 +31,7 @@ __all__ = ['REQUIRED', 'IGNORED', 'ENGINES', 'PipelineError', 'write_experiment'
            'Parameter', 'code_cells', 'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'GitState',
            'git_state', 'git_commit', 'fingerprint', 'seeds_of', 'stamp', 'host_info', 'Result', 'CellError',
            'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound', 'check_clean', 'run_figures',
-           'main']
+           'train_table', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #f6d7ff4a
 REQUIRED = ('profile', 'seed', 'out_dir') # parameters every experiment notebook declares; the pipeline sets them
@@ -442,12 +442,55 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument('--src', help='typst source (default: paper/main.typ)')
     q.add_argument('--output', help='the file to write (default: paper/learnmax.pdf, or paper/pages/ for png)')
     q.add_argument('--format', choices=('pdf', 'png'), default='pdf', help='png: one image per page, to look at')
+    t = sub.add_parser('train', help='train a world model on a random-transitions table (data-parallel under torchrun)')
+    t.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
+    t.add_argument('--profile', default='quick', choices=['quick', 'paper'])
+    for name in ('--n-steps', '--batch-size', '--log-every'): t.add_argument(name, type=int, help="default: the profile's")
+    t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--n-states', type=int, default=64); t.add_argument('--n-actions', type=int, default=4)
+    t.add_argument('--episodes', type=int, default=200)
     return p
+
+def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.pt)
+                profile:str='quick',     # 'quick' or 'paper': the model's and the training's profile
+                n_steps:int|None=None,   # optimizer steps (default: the profile's)
+                batch_size:int|None=None,# the global batch (default: the profile's)
+                seed:int=0,              # seeds the table, the data and the training
+                n_states:int=64,         # states of the table
+                n_actions:int=4,         # actions of the table
+                episodes:int=200,        # episodes collected (each process collects the same ones)
+                log_every:int|None=None  # steps between train records (default: the profile's)
+               ) -> dict:
+    "Train a world model on a random table, data-parallel under `torchrun`; the last metrics (rank 0; {} elsewhere)."
+    import torch
+    import torch.distributed as dist
+    from learnmax.data import random_transitions_data
+    from learnmax.envs import RandomTransitionsConfig, make_env
+    from learnmax.gpt import GPTConfig
+    from learnmax.tokenizer import make_tokenizer, world_model_config
+    from learnmax.train import TrainConfig, init_distributed, train_gpt
+    rank, world = init_distributed()
+    torch.set_num_threads(1)
+    over = {k: v for k, v in dict(n_steps=n_steps, batch_size=batch_size, log_every=log_every).items() if v is not None}
+    tc = TrainConfig.profile(profile, seed=seed, **over)
+    rt = RandomTransitionsConfig(n_states=n_states, n_actions=n_actions, episode_len=16, seed=seed)
+    cfg = world_model_config(make_tokenizer(rt), make_env(rt).action_names, GPTConfig.profile(profile))
+    with tempfile.TemporaryDirectory(prefix=f'rank{rank}_') as tmp:   # each process builds the same data
+        train_ds, test_ds = random_transitions_data(rt, episodes, cfg.window, tmp, seed=seed)
+        model, run = train_gpt(cfg, tc, train_ds, test_ds, out, resume=False, progress=rank == 0)
+    last = run.metrics()[-1] if rank == 0 else {}
+    if world > 1: dist.destroy_process_group()
+    return last
 
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
-    "The `learnmax` command: `learnmax figures ...` or `learnmax paper ...`; returns the exit status."
+    "The `learnmax` command: `learnmax figures ...`, `learnmax paper ...` or `learnmax train ...`; returns the exit status."
     a = _parser().parse_args(argv)
+    if a.command == 'train':
+        last = train_table(a.out, a.profile, a.n_steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
+                           a.log_every)
+        if last: print(json.dumps(last))    # rank 0 prints the last record
+        return 0
     try:
         if a.command == 'paper':
             from learnmax.paper import build_paper
