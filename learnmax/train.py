@@ -19,6 +19,7 @@ import torch.distributed as dist
 
 from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
 from .gpt import GPT, GPTConfig
+from .gpt_loss import LossOut
 from .loop import BatchSampler, Loop
 from .split import collate_windows
 
@@ -136,7 +137,7 @@ def train_step(model:GPT,               # the model (in train mode)
                net:torch.nn.Module|None=None, # what to call for the logits (the model wrapped by DDP or `torch.compile`)
                amp=None,                 # an autocast context (default: none)
                count:bool=True           # the hit counts (False: `out.stats` is empty; the agent needs the loss only)
-              ) -> tuple:
+              ) -> tuple[LossOut, torch.Tensor]:
     "One optimizer step on a batch of windows; `(LossOut, gradient norm)`. Used by `train_gpt` and by the online agent."
     with (amp or contextlib.nullcontext()): out = model.loss(states, actions, k, net=net, count=count)
     opt.zero_grad(set_to_none=True)
