@@ -216,7 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser('train', help='train a world model on a random-transitions table (data-parallel under torchrun)')
     t.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
     t.add_argument('--profile', default='quick', choices=['quick', 'paper'])
-    for name in ('--n-steps', '--batch-size', '--log-every'): t.add_argument(name, type=int, help="default: the profile's")
+    for name in ('--n-steps', '--batch-size', '--log-every'):
+        t.add_argument(name, type=int, help="default: the profile's")
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--n-states', type=int, default=64); t.add_argument('--n-actions', type=int, default=4)
     t.add_argument('--episodes', type=int, default=200)
@@ -255,7 +256,7 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
 
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
-    "The `learnmax` command: `learnmax figures ...`, `learnmax paper ...` or `learnmax train ...`; returns the exit status."
+    "The `learnmax` command: `learnmax figures|paper|train ...`; returns the exit status."
     a = _parser().parse_args(argv)
     if a.command == 'train':
         last = train_table(a.out, a.profile, a.n_steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
