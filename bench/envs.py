@@ -26,8 +26,9 @@ import numpy as np
 from ale_py import ALEInterface, LoggerMode, roms
 from ale_py.vector_env import AtariVectorEnv
 
+from learnmax.actions import REDUCED_ACTIONS
 from learnmax.collect import VecCollector
-from learnmax.envs import REDUCED_ACTIONS, EnvConfig, make_env
+from learnmax.envs import EnvConfig, make_env
 
 
 WARMUP = 3.0

@@ -29,6 +29,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from learnmax.gpt import GPT, GPTConfig
+import learnmax.gpt_loss      # adds GPT.loss
+import learnmax.gpt_predict   # adds GPT.prefill and GPT.predict_next
 
 
 class MinimalBlock(nn.Module):

@@ -28,6 +28,7 @@ import time
 import torch
 
 from learnmax.gpt import GPT, GPTConfig
+import learnmax.gpt_loss   # adds GPT.loss
 from learnmax.search import SearchConfig, plan
 
 

@@ -16,7 +16,8 @@ import numpy as np
 from fastcore.basics import patch
 from gymnasium import spaces
 
-from .envs import RANDOM_TRANSITIONS_ID, EnvConfig, RandomTransitionsConfig, _action_index, make_env
+from .actions import action_index
+from .envs import RANDOM_TRANSITIONS_ID, EnvConfig, RandomTransitionsConfig, make_env
 
 # %% auto #0
 __all__ = ['random_policy', 'VecCollector']
@@ -193,7 +194,7 @@ def _actions(self:VecCollector, frames) -> np.ndarray:
     actions = np.asarray(self.policy(frames))
     if actions.shape != (self.n_envs,): raise ValueError(f'the policy must return {self.n_envs} actions, got shape {actions.shape}')
     if actions.dtype.kind not in 'iu' or ((actions < 0) | (actions >= self.n_actions)).any():
-        for a in actions.tolist(): _action_index(a, self.n_actions, self.action_names, self._env_id)
+        for a in actions.tolist(): action_index(a, self.n_actions, self.action_names, self._env_id)
     return actions
 
 @patch

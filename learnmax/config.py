@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
+import hashlib
 import json
 import math
 import os
@@ -20,14 +22,14 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path', 'atomic_write',
-           'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'find_root', 'split_timings',
-           'save_figure']
+__all__ = ['PROFILES', 'type_ok', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path',
+           'atomic_write', 'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'config_hash',
+           'default_cache', 'cache_lock', 'find_root', 'split_timings', 'save_figure']
 
 # %% ../nbs/00_config.ipynb #a9967873
 PROFILES = ('quick', 'paper', 'large')   # seconds to minutes; this 2-core machine; a GPU
 
-def _type_ok(value, annotation) -> bool:
+def type_ok(value, annotation) -> bool:
     "Whether `value` fits a simple field annotation (str, int, float, bool, tuple, None unions); unknown ones pass."
     ann = str(annotation).replace(' ', '')
     if value is None: return 'None' in ann or 'Optional' in ann
@@ -70,7 +72,7 @@ class Config:
             if k not in fields:
                 now = f' (renamed {self._renamed[k]!r})' if k in self._renamed else ''
                 raise TypeError(f"{type(self).__name__} has no field {k!r}{now}; its fields are: {', '.join(fields)}")
-            if not _type_ok(v, fields[k].type):
+            if not type_ok(v, fields[k].type):
                 raise TypeError(f"{type(self).__name__}.{k} expects {fields[k].type}, got {v!r} ({type(v).__name__})")
             if isinstance(v, list) and 'tuple' in str(fields[k].type): changes[k] = tuple(v)
         return dataclasses.replace(self, **changes)
@@ -223,6 +225,23 @@ def kept_json(path:str|Path, # where the result is kept (JSON: `{"key": ..., "va
     if rec.get('key') != json.loads(json.dumps(key, default=_jsonable)):
         raise ValueError(f'{path} was made with {rec.get("key")}, not {key}: remove it or keep results elsewhere')
     return rec['value']
+
+# %% ../nbs/00_config.ipynb #0eb7929f
+def config_hash(*parts) -> str:
+    "A short, stable hash of JSON-able parts (configs as dicts)."
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+def default_cache() -> Path: return Path.home()/'.cache'/'learnmax'
+
+@contextlib.contextmanager
+def cache_lock(path:str|Path # the cached item's folder; the lock is a file beside it
+              ):
+    "Hold an exclusive lock on a cache entry while it is made or read, so two processes never build it at once."
+    lock = Path(str(path) + '.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield Path(path)
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 # %% ../nbs/00_config.ipynb #476153b3
 def find_root(start:str|Path|None=None # where to start looking (default: the current folder)

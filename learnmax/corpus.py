@@ -5,10 +5,7 @@
 # %% ../nbs/01c_corpus.ipynb #cf00c408
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import fcntl
-import hashlib
 import io
 import json
 import shutil
@@ -18,14 +15,15 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .config import Config, atomic_write
-from .envs import ACTION_NAMES, AtariEnv, EnvConfig, cell
+from .config import Config, atomic_write, cache_lock, config_hash, default_cache
+from .actions import ACTION_NAMES
+from .envs import AtariEnv, EnvConfig, cell
 from .replay import ReplayBuffer
 
 # %% auto #0
 __all__ = ['MONTEZUMA_RAM', 'LABELS', 'FALL_RAM', 'DEATH_KINDS', 'CORPUS_VERSION', 'CorpusConfig', 'ram_labels', 'Archive',
            'record_corpus', 'corpus_meta', 'actions_from_reset', 'corpus_events', 'corpus_summary', 'replay_ram',
-           'death_events', 'config_hash', 'default_cache', 'cache_lock', 'corpus']
+           'death_events', 'corpus']
 
 # %% ../nbs/01c_corpus.ipynb #5a4492df
 MONTEZUMA_RAM = dict(room=3, x=42, y=43, level=57, lives=58, inventory=65)   # RAM bytes (AtariARI annotations)
@@ -221,22 +219,6 @@ def death_events(buf:ReplayBuffer # a Montezuma corpus
 
 # %% ../nbs/01c_corpus.ipynb #6608393b
 CORPUS_VERSION = 1    # bump when the recorder's output changes for the same configs
-
-def config_hash(*parts) -> str:
-    "A short, stable hash of JSON-able parts (configs as dicts)."
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-def default_cache() -> Path: return Path.home()/'.cache'/'learnmax'
-
-@contextlib.contextmanager
-def cache_lock(path:str|Path # the cached item's folder; the lock is a file beside it
-              ):
-    "Hold an exclusive lock on a cache entry while it is made or read, so two processes never build it at once."
-    lock = Path(str(path) + '.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try: yield Path(path)
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 def corpus(cfg:CorpusConfig|None=None,     # the recorder (default `CorpusConfig()`)
            env_cfg:EnvConfig|None=None,    # frame size and colour

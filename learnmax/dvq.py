@@ -19,8 +19,8 @@ from torch import nn
 from .config import Config, atomic_torch_save
 
 # %% auto #0
-__all__ = ['DVQConfig', 'grid_sizes', 'VQOut', 'VectorQuantizer', 'kmeans', 'DVQOut', 'DVQ', 'init_codebook', 'random_dvq',
-           'load_state', 'save_dvq', 'load_dvq']
+__all__ = ['DVQConfig', 'grid_sizes', 'VQOut', 'VectorQuantizer', 'nearest_sqdist', 'kmeans', 'DVQOut', 'DVQ', 'init_codebook',
+           'random_dvq', 'load_state', 'save_dvq', 'load_dvq']
 
 # %% ../nbs/03_dvq.ipynb #173d3c30
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +112,7 @@ class VectorQuantizer(nn.Module):
         return len(dead)
 
 # %% ../nbs/03_dvq.ipynb #a79d719f
-def _sqdist(x, c, chunk=8192):
+def nearest_sqdist(x, c, chunk=8192):
     "Squared distances to the nearest row of `c` and its index, for each row of `x` (chunked over x)."
     d, i = [], []
     cc = c.pow(2).sum(1)[None]
@@ -140,14 +140,14 @@ def kmeans(x:torch.Tensor,   # (N, D) points, N >= k
         d = torch.minimum(d, (x - c[j]).pow(2).sum(1))
     prev = None
     for _ in range(iters):
-        d, a = _sqdist(x, c)
+        d, a = nearest_sqdist(x, c)
         if prev is not None and torch.equal(a, prev): break      # converged: the assignment no longer changes
         prev = a
         n = torch.bincount(a, minlength=k).float()
         c = torch.zeros_like(c).index_add_(0, a, x) / n.clamp_min(1)[:, None]
         for j in torch.nonzero(n == 0).flatten():                # an empty cluster takes the worst-fit point
             far = d.argmax(); c[j] = x[far]; d[far] = 0
-    d, a = _sqdist(x, c)
+    d, a = nearest_sqdist(x, c)
     return c, a, float(d.mean())
 
 # %% ../nbs/03_dvq.ipynb #060bd235

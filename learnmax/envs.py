@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import operator
 from typing import NamedTuple
 
 import ale_py
@@ -17,31 +16,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from .actions import ACTION_NAMES, REDUCED_ACTIONS, action_index, check_action_names
 from .config import Config
 
 gym.register_envs(ale_py)
 ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no ROM banner on every env
 
 # %% auto #0
-__all__ = ['ACTION_NAMES', 'REDUCED_ACTIONS', 'PRIMITIVES', 'RANDOM_TRANSITIONS_ID', 'action_primitives', 'EnvConfig', 'EnvState',
-           'AtariEnv', 'cell', 'RandomTransitionsConfig', 'RandomTransitionsEnv', 'reach_depth', 'make_env']
-
-# %% ../nbs/01_envs.ipynb #659c2792
-ACTION_NAMES = ('NOOP', 'FIRE', 'UP', 'RIGHT', 'LEFT', 'DOWN', 'UPRIGHT', 'UPLEFT', 'DOWNRIGHT', 'DOWNLEFT',
-                'UPFIRE', 'RIGHTFIRE', 'LEFTFIRE', 'DOWNFIRE', 'UPRIGHTFIRE', 'UPLEFTFIRE', 'DOWNRIGHTFIRE',
-                'DOWNLEFTFIRE')                  # the 18 ALE actions, in ALE's order (index = ALE action id)
-REDUCED_ACTIONS = ACTION_NAMES[:6]               # NOOP, FIRE (jump), UP, RIGHT, LEFT, DOWN
-PRIMITIVES = ('LEFT', 'RIGHT', 'UP', 'DOWN', 'FIRE')
-
-def _check_names(names) -> tuple:
-    bad = [n for n in names if n not in ACTION_NAMES]
-    if bad or not names: raise ValueError(f"unknown action name(s) {bad}: choose from ACTION_NAMES = {ACTION_NAMES}")
-    return tuple(names)
-
-def action_primitives(names=REDUCED_ACTIONS # action names, e.g. an env's `action_names`
-                     ) -> np.ndarray:
-    "Boolean matrix (n_actions, 5): which of `PRIMITIVES` each action is made of (NOOP: none)."
-    return np.array([[p in n for p in PRIMITIVES] for n in _check_names(names)], dtype=bool)
+__all__ = ['RANDOM_TRANSITIONS_ID', 'EnvConfig', 'EnvState', 'AtariEnv', 'cell', 'RandomTransitionsConfig',
+           'RandomTransitionsEnv', 'reach_depth', 'make_env']
 
 # %% ../nbs/01_envs.ipynb #0d019b7b
 @dataclasses.dataclass(frozen=True)
@@ -64,15 +47,6 @@ class EnvState(NamedTuple):
     t: int             # actions taken since the reset
     obs: np.ndarray    # the observation at the snapshot
     info: dict         # its info
-
-def _action_index(action, n:int, names, env_id:str) -> int:
-    "`action` as an int in 0..n-1, or a ValueError naming it and the valid range."
-    try: a = operator.index(action)
-    except TypeError: a = None
-    if a is None or not 0 <= a < n:
-        valid = ', '.join(f'{i}={m}' for i, m in enumerate(names))
-        raise ValueError(f"action {action!r} is out of range for {env_id}: valid actions are 0..{n-1} ({valid})")
-    return a
 
 def _make_ale(env_id:str, **kwargs) -> gym.Env:
     "ale-py's gymnasium env for `env_id`, or a ValueError that names the id and says how to list valid ones."
@@ -104,7 +78,7 @@ class AtariEnv(gym.Env):
     def __init__(self, cfg:EnvConfig|None=None, # the game and its settings (default: `EnvConfig()`)
                  **overrides):                    # fields of `cfg` to change, e.g. `grayscale=True`
         self.cfg = cfg = (cfg or EnvConfig()).replace(**overrides)
-        self.action_names = _check_names(cfg.actions)
+        self.action_names = check_action_names(cfg.actions)
         self._ale_actions = [ACTION_NAMES.index(a) for a in self.action_names]
         if not 0 <= cfg.sticky <= 1 or cfg.frame_skip < 1: raise ValueError(f'need 0 <= sticky <= 1 and frame_skip >= 1: {cfg}')
         self._env = _make_ale(cfg.env_id, frameskip=1, repeat_action_probability=0.0, full_action_space=True,
@@ -186,7 +160,7 @@ class AtariEnv(gym.Env):
     def step(self, action:int # an index into `action_names`
             ):
         "Play `action` for `frame_skip` frames: `(obs, reward, terminated, truncated, info)`."
-        a = self._ale_actions[_action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
+        a = self._ale_actions[action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
         reward, p, act = 0.0, self.cfg.sticky, self.ale.act
         for _ in range(self.cfg.frame_skip):   # ALE's sticky actions: each frame repeats the last one with probability p
             if not (p and self.np_random.random() < p): self._prev = a
@@ -290,7 +264,7 @@ class RandomTransitionsEnv(gym.Env):
     def step(self, action:int # an action in 0..n_actions-1
             ):
         "Follow the table: `(obs, 0.0, False, truncated, info)`; truncated after `episode_len` actions."
-        a = _action_index(action, self.cfg.n_actions, self.action_names, RANDOM_TRANSITIONS_ID)
+        a = action_index(action, self.cfg.n_actions, self.action_names, RANDOM_TRANSITIONS_ID)
         self.state, self._t = int(self.table[self.state, a]), self._t + 1
         return self._obs(), 0.0, False, self._t >= self.cfg.episode_len, {'state': self.state}
 

@@ -6,256 +6,27 @@
 from __future__ import annotations
 
 import argparse
-import ast
 import builtins
 import contextlib
 import dataclasses
 import datetime
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
-from .config import PROFILES, _type_ok, atomic_write, find_root
+from .config import PROFILES, atomic_write, find_root
+from .jobs import (
+    GitState, Job, PipelineError, code_cells, fingerprint, git_state, host_info, parse_overrides, plan_jobs, stamp)
 
 # %% auto #0
-__all__ = ['REQUIRED', 'IGNORED', 'ENGINES', 'PipelineError', 'write_experiment', 'find_notebooks', 'Expression', 'fits',
-           'Parameter', 'code_cells', 'notebook_parameters', 'Job', 'parse_overrides', 'plan_jobs', 'GitState',
-           'git_state', 'git_commit', 'fingerprint', 'seeds_of', 'stamp', 'host_info', 'Result', 'CellError',
-           'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound', 'check_clean', 'run_figures',
-           'main']
-
-# %% ../nbs/11_pipeline.ipynb #f6d7ff4a
-REQUIRED = ('profile', 'seed', 'out_dir') # parameters every experiment notebook declares; the pipeline sets them
-
-class PipelineError(ValueError):
-    "A refusal: something about the request is wrong, and nothing has been run."
-
-# %% ../nbs/11_pipeline.ipynb #6f71f2f6
-def write_experiment(path:str|Path, # the notebook to write
-                     parameters:str, # source of the cell tagged `parameters`
-                     *cells:str      # sources of the code cells that follow it
-                    ) -> Path:
-    "Write a notebook at `path` with a tagged `parameters` cell followed by `cells`."
-    import nbformat
-    nb = nbformat.v4.new_notebook()
-    nb.metadata['kernelspec'] = {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}
-    nb.cells = [nbformat.v4.new_code_cell(parameters, metadata={'tags': ['parameters']})]
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
-    return path
-
-# %% ../nbs/11_pipeline.ipynb #93982985
-def find_notebooks(nbs_dir:str|Path,           # the folder of experiment notebooks
-                   only:list[str]|None=None    # names to keep (default: all), in the order to run them
-                  ) -> dict[str, Path]:
-    "Name -> path of the notebooks in `nbs_dir` (sorted), or of just those named in `only`."
-    nbs_dir = Path(nbs_dir)
-    found = {p.stem: p for p in sorted(nbs_dir.glob('*.ipynb')) if not p.name.startswith(('.', '_'))}
-    if not only: return found
-    names = list(dict.fromkeys(Path(n).stem if n.endswith('.ipynb') else n for n in only))
-    unknown = [n for n in names if n not in found]
-    if unknown:
-        raise PipelineError(f"unknown notebook{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))} in {nbs_dir}; "
-                            f"known: {', '.join(found) or 'none'}")
-    return {n: found[n] for n in names}
-
-# %% ../nbs/11_pipeline.ipynb #a63cc0e3
-class Expression(str):
-    "The source of a default that is not a Python literal; such a parameter accepts a value of any type."
-
-def fits(value:Any, # a parsed value
-         default:Any # the parameter's default
-        ) -> bool:
-    "Whether `value` may replace `default`: the same type, except that an int fits a float and list/tuple mix."
-    if default is None or isinstance(default, Expression): return True
-    if isinstance(default, bool) or isinstance(value, bool): return type(value) is type(default)
-    if isinstance(default, float): return isinstance(value, (int, float))
-    if isinstance(default, (list, tuple)): return isinstance(value, (list, tuple))
-    return isinstance(value, type(default))
-
-@dataclasses.dataclass
-class Parameter:
-    "One assignment of a notebook's `parameters` cell."
-    name: str
-    default: Any          # the default's value (an `Expression` if it is not a literal)
-    annotation: str = ''  # the annotation as written, if any
-
-    @property
-    def type_name(self) -> str: return self.annotation or type(self.default).__name__
-
-    def accepts(self, value:Any) -> bool:
-        "Whether `value` fits: the annotation decides when there is one, else the default's type."
-        return _type_ok(value, self.annotation) if self.annotation else fits(value, self.default)
-
-    def parse(self, text:str) -> Any:
-        "`text` from the command line as a value for this parameter: a literal if it reads as one, else a string."
-        if self.annotation.replace(' ', '') in ('str', 'Optional[str]', 'str|None') or (
-            not self.annotation and isinstance(self.default, str) and not isinstance(self.default, Expression)): return text
-        try: return ast.literal_eval(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): return text
-
-def code_cells(path:str|Path # a notebook
-              ) -> list[tuple[list, str]]:
-    "`(tags, source)` of each code cell, read as plain JSON (no Jupyter package needed)."
-    nb = json.loads(Path(path).read_text(encoding='utf-8'))
-    join = lambda s: s if isinstance(s, str) else ''.join(s)
-    return [(c.get('metadata', {}).get('tags', []), join(c.get('source', ''))) for c in nb.get('cells', []) if c.get('cell_type') == 'code']
-
-def notebook_parameters(path:str|Path # an experiment notebook
-                       ) -> dict[str, Parameter]:
-    "Name -> `Parameter` for each assignment in the notebook's cell tagged `parameters` (empty when there is none)."
-    source = next((code for tags, code in code_cells(path) if 'parameters' in tags), '')
-    out = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            name, value, ann = node.targets[0].id, node.value, ''
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-            name, value, ann = node.target.id, node.value, ast.unparse(node.annotation)
-        else: continue
-        try: default = ast.literal_eval(value)
-        except (ValueError, SyntaxError, TypeError): default = Expression(ast.get_source_segment(source, value) or ast.unparse(value))
-        out[name] = Parameter(name, default, ann)
-    return out
-
-# %% ../nbs/11_pipeline.ipynb #3261745b
-@dataclasses.dataclass
-class Job:
-    "One notebook to execute, with the parameters it will be given."
-    name: str
-    path: Path
-    parameters: dict
-
-def parse_overrides(items:list[str]|None # `key=value` strings, as given to `-p`
-                   ) -> dict[str, str]:
-    "Key -> the raw text of its value; a later `-p` for the same key wins."
-    out = {}
-    for item in items or []:
-        key, sep, text = item.partition('=')
-        if not sep or not key.strip().isidentifier(): raise PipelineError(f'-p expects key=value, got {item!r}')
-        out[key.strip()] = text
-    return out
-
-def plan_jobs(nbs_dir:str|Path,            # the folder of experiment notebooks
-              only:list[str]|None=None,    # notebook names to run (default: all)
-              overrides:dict|None=None,    # key -> raw text (see `parse_overrides`) for the notebooks' parameters
-              profile:str='quick',         # one of `PROFILES`, passed to every notebook
-              seed:int=0,                  # the seed passed to every notebook
-              out_dir:str|Path='figures'   # where the notebooks save figures (passed as an absolute path)
-             ) -> list[Job]:
-    "The jobs for this request, after checking everything; raises `PipelineError` naming every problem."
-    if profile not in PROFILES: raise PipelineError(f'unknown profile {profile!r}: choose one of {PROFILES}')
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0: raise PipelineError(f'seed must be an int >= 0, got {seed!r}')
-    overrides = dict(overrides or {})
-    reserved = sorted(set(overrides) & set(REQUIRED))
-    if reserved: raise PipelineError(f"set {', '.join(reserved)} with --profile, --seed or --out, not with -p")
-    jobs, problems, known = [], [], set()
-    for name, path in find_notebooks(nbs_dir, only).items():
-        try: defaults = notebook_parameters(path)
-        except SyntaxError as e:
-            problems.append(f"{name}: its 'parameters' cell is not plain Python ({e.msg}, line {e.lineno})"); continue
-        known |= set(defaults)
-        missing = [k for k in REQUIRED if k not in defaults]
-        if missing:
-            problems.append(f"{name}: its 'parameters' cell lacks {', '.join(missing)}" if defaults
-                            else f"{name}: no cell is tagged 'parameters'")
-            continue
-        params = dict(profile=profile, seed=seed, out_dir=str(Path(out_dir).resolve()))
-        for key, text in overrides.items():
-            if key not in defaults: continue
-            param = defaults[key]; value = param.parse(text)
-            if not param.accepts(value):
-                problems.append(f'{name}: parameter {key} expects {param.type_name} (default {param.default!r}), '
-                                f'got {value!r} ({type(value).__name__})')
-                continue
-            to_float = isinstance(value, int) and not isinstance(value, bool) and (
-                param.annotation.replace(' ', '') in ('float', 'Optional[float]', 'float|None') or
-                (not param.annotation and isinstance(param.default, float)))
-            params[key] = float(value) if to_float else value
-        jobs.append(Job(name, path, params))
-    for key in overrides:
-        if key not in known: problems.insert(0, f"unknown parameter {key!r}: no selected notebook declares it "
-                                                f"(they declare {', '.join(sorted(known)) or 'nothing'})")
-    if problems: raise PipelineError('refused, nothing was run:\n  ' + '\n  '.join(problems))
-    return jobs
-
-# %% ../nbs/11_pipeline.ipynb #2698301c
-IGNORED = ('figures', 'paper', 'runs') # folders the pipeline writes: changes there do not make the tree dirty
-
-@dataclasses.dataclass
-class GitState:
-    "The commit a run starts from and whether the working tree differs from it."
-    commit: str = 'unknown'      # HEAD's hash, or 'unknown' outside a git checkout
-    dirty: bool|None = None      # uncommitted changes outside `IGNORED` (None: git could not tell)
-    files: list = dataclasses.field(default_factory=list) # the changed or untracked paths, as `git status` names them
-
-    @property
-    def label(self) -> str:
-        "The commit as recorded in `git_commit`: with `-dirty` when the tree had changes."
-        return self.commit + ('-dirty' if self.dirty else '')
-
-    def provenance(self) -> dict:
-        "The fields stamped into each JSON."
-        return dict(git_commit=self.label, dirty=self.dirty, **({'dirty_files': list(self.files)} if self.dirty else {}))
-
-def git_state(root:str|Path # a folder inside the checkout
-             ) -> GitState:
-    "HEAD at `root` and the paths `git status` reports outside `IGNORED`; `GitState()` (unknown) when git cannot tell."
-    run = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True, check=True).stdout
-    try:
-        head = run('rev-parse', 'HEAD').strip()
-        status = run('status', '--porcelain', '--', '.', *(f':(exclude){d}' for d in IGNORED))
-    except (OSError, subprocess.CalledProcessError): return GitState()
-    files = [line[3:] for line in status.splitlines() if line.strip()]
-    return GitState(head, bool(files), files)
-
-def git_commit(root:str|Path # a folder inside the checkout
-              ) -> str:
-    "`git rev-parse HEAD` at `root`, with `-dirty` if the tree has changes outside figures/, paper/ and runs/; else 'unknown'."
-    return git_state(root).label
-
-def fingerprint(out_dir:str|Path # the figures folder
-               ) -> dict[Path, tuple]:
-    "Path -> (mtime_ns, sha1 of the bytes) of every JSON file in `out_dir`."
-    return {p: (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(Path(out_dir).glob('*.json'))}
-
-def seeds_of(params:dict # a run's parameters
-            ) -> list:
-    "The seeds a run used: the `seeds` it lists when it ran several, else `[seed]` (empty when it names none)."
-    seeds = params.get('seeds')
-    if isinstance(seeds, (list, tuple)) and seeds: return list(seeds)
-    return [] if params.get('seed') is None else [params['seed']]
-
-def stamp(path:str|Path,  # a metrics JSON a notebook wrote
-          parameters:dict, # the parameters the pipeline gave the notebook
-          **provenance     # e.g. git_commit, dirty, duration_s, notebook
-         ) -> bool:
-    "Add `profile`, `seed`, `seeds`, `parameters` (the notebook's own record wins), `requested_parameters` and `provenance`."
-    try: rec = json.loads(Path(path).read_text(encoding='utf-8'))
-    except (OSError, ValueError): return False
-    if not isinstance(rec, dict): return False
-    machine = lambda d: {k: v for k, v in d.items() if k != 'out_dir'}   # out_dir is machine-specific: left out
-    requested = machine(parameters)
-    params = {**requested, **machine(rec.get('parameters') or {})}
-    rec.update(profile=params.get('profile'), seed=params.get('seed'), seeds=seeds_of(params), parameters=params,
-               requested_parameters=requested, **provenance)
-    atomic_write(path, json.dumps(rec, indent=2, sort_keys=True) + '\n')
-    return True
-
-def host_info() -> dict:
-    "The machine a result was made on: CPU cores, the GPU torch sees (None without one), Python and torch versions."
-    import platform, torch
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    return dict(cpus=os.cpu_count(), gpu=gpu, python=platform.python_version(), torch=torch.__version__)
+__all__ = ['ENGINES', 'Result', 'CellError', 'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound',
+           'check_clean', 'run_figures', 'train_table', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #f1a688d5
 @dataclasses.dataclass
@@ -442,12 +213,56 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument('--src', help='typst source (default: paper/main.typ)')
     q.add_argument('--output', help='the file to write (default: paper/learnmax.pdf, or paper/pages/ for png)')
     q.add_argument('--format', choices=('pdf', 'png'), default='pdf', help='png: one image per page, to look at')
+    t = sub.add_parser('train', help='train a world model on a random-transitions table (data-parallel under torchrun)')
+    t.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
+    t.add_argument('--profile', default='quick', choices=['quick', 'paper'])
+    for name in ('--n-steps', '--batch-size', '--log-every'):
+        t.add_argument(name, type=int, help="default: the profile's")
+    t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--n-states', type=int, default=64); t.add_argument('--n-actions', type=int, default=4)
+    t.add_argument('--episodes', type=int, default=200)
     return p
+
+def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.pt)
+                profile:str='quick',     # 'quick' or 'paper': the model's and the training's profile
+                n_steps:int|None=None,   # optimizer steps (default: the profile's)
+                batch_size:int|None=None,# the global batch (default: the profile's)
+                seed:int=0,              # seeds the table, the data and the training
+                n_states:int=64,         # states of the table
+                n_actions:int=4,         # actions of the table
+                episodes:int=200,        # episodes collected (each process collects the same ones)
+                log_every:int|None=None  # steps between train records (default: the profile's)
+               ) -> dict:
+    "Train a world model on a random table, data-parallel under `torchrun`; the last metrics (rank 0; {} elsewhere)."
+    import torch
+    import torch.distributed as dist
+    from learnmax.data import random_transitions_data
+    from learnmax.envs import RandomTransitionsConfig, make_env
+    from learnmax.gpt import GPTConfig
+    from learnmax.tokenizer import make_tokenizer, world_model_config
+    from learnmax.train import TrainConfig, init_distributed, train_gpt
+    rank, world = init_distributed()
+    torch.set_num_threads(1)
+    over = {k: v for k, v in dict(n_steps=n_steps, batch_size=batch_size, log_every=log_every).items() if v is not None}
+    tc = TrainConfig.profile(profile, seed=seed, **over)
+    rt = RandomTransitionsConfig(n_states=n_states, n_actions=n_actions, episode_len=16, seed=seed)
+    cfg = world_model_config(make_tokenizer(rt), make_env(rt).action_names, GPTConfig.profile(profile))
+    with tempfile.TemporaryDirectory(prefix=f'rank{rank}_') as tmp:   # each process builds the same data
+        train_ds, test_ds = random_transitions_data(rt, episodes, cfg.window, tmp, seed=seed)
+        model, run = train_gpt(cfg, tc, train_ds, test_ds, out, resume=False, progress=rank == 0)
+    last = run.metrics()[-1] if rank == 0 else {}
+    if world > 1: dist.destroy_process_group()
+    return last
 
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
-    "The `learnmax` command: `learnmax figures ...` or `learnmax paper ...`; returns the exit status."
+    "The `learnmax` command: `learnmax figures|paper|train ...`; returns the exit status."
     a = _parser().parse_args(argv)
+    if a.command == 'train':
+        last = train_table(a.out, a.profile, a.n_steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
+                           a.log_every)
+        if last: print(json.dumps(last))    # rank 0 prints the last record
+        return 0
     try:
         if a.command == 'paper':
             from learnmax.paper import build_paper

@@ -16,6 +16,7 @@ import torch
 from fastcore.basics import patch
 
 from .gpt import GPT
+from .gpt_predict import Prediction
 from .replay import ReplayBuffer
 from .search import SearchConfig, SearchTree, plan as search_plan
 from .tokenizer import Tokenizer
@@ -130,7 +131,8 @@ def step(self:Dream, action # an action index or name
     dev = next(self.model.parameters()).device
     cache = self.model.prefill(torch.as_tensor(toks, device=dev)[None], torch.tensor([between], dtype=torch.long, device=dev))
     self._gens.append(self.gen.get_state())
-    pred = self.model.predict_next(cache, torch.tensor([[a]], device=dev), sample=self.sample, generator=self.gen, extend=False)
+    pred: Prediction = self.model.predict_next(cache, torch.tensor([[a]], device=dev), sample=self.sample,
+                                               generator=self.gen, extend=False)
     t = pred.tokens[0, 0].cpu().numpy()
     self._toks.append(t); self._between.append(a)
     self.history.append(DreamState(len(self.history), a, t, self.tok.decode(t[None])[0],

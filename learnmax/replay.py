@@ -8,20 +8,18 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import json
-import struct
 import uuid
 import warnings
-import zlib
 from pathlib import Path
 
 import numpy as np
 from fastcore.basics import patch
 
-from .config import Config, atomic_write, atomic_path
+from .chunks import Chunk, CorruptChunkError, ForeignChunkError, ReplayError, read_chunk_header, write_chunk
+from .config import Config, atomic_write
 
 # %% auto #0
-__all__ = ['MAGIC', 'ReplayConfig', 'ReplayError', 'ForeignChunkError', 'CorruptChunkError', 'ReplayWarning', 'write_chunk',
-           'read_chunk_header', 'Chunk', 'ReplayBuffer']
+__all__ = ['ReplayConfig', 'ReplayWarning', 'ReplayBuffer']
 
 # %% ../nbs/02_replay.ipynb #0f46857d
 @dataclasses.dataclass(frozen=True)
@@ -30,73 +28,8 @@ class ReplayConfig(Config):
     verify_reads: bool = True  # check a chunk's frame checksum the first time this process reads its frames
     _paper = dict(chunk_size=1024)
 
-class ReplayError(ValueError):
-    "Bad input to a replay buffer, or a file it must refuse; the buffer is left as it was."
-class ForeignChunkError(ReplayError):
-    "A chunk file written by another buffer (its buffer id differs)."
-class CorruptChunkError(ReplayError):
-    "A chunk file that is truncated, unreadable, or whose bytes do not match their checksum."
 class ReplayWarning(UserWarning):
     "Reopening a buffer found (and dropped) partial data left by a crash."
-
-# %% ../nbs/02_replay.ipynb #734dba75
-MAGIC = b'LMXRPLY1'
-_ALIGN = 64
-def _pad(n:int) -> int: return -n % _ALIGN
-
-def write_chunk(path:str|Path,      # destination, e.g. `<buffer>/chunk_000003.bin`
-                buffer_id:str,      # the owning buffer's id, recorded in the header
-                index:int,          # the chunk's index within its buffer
-                columns:dict,       # column name -> array; all of the same length
-               ) -> Path:
-    "Write `columns` as one chunk file atomically (temporary file, fsync, rename), with a CRC32 per column."
-    cols, off, arrays = [], 0, [np.ascontiguousarray(a) for a in columns.values()]
-    if len({len(a) for a in arrays}) > 1: raise ReplayError('chunk columns differ in length')
-    for name, a in zip(columns, arrays):
-        cols.append(dict(name=name, dtype=a.dtype.str, shape=list(a.shape), offset=off, nbytes=a.nbytes,
-                         crc=zlib.crc32(a.reshape(-1).view(np.uint8))))
-        off += a.nbytes + _pad(a.nbytes)
-    head = json.dumps(dict(buffer_id=buffer_id, index=int(index), n=len(arrays[0]), data_bytes=off, columns=cols)).encode()
-    pre = MAGIC + struct.pack('<Q', len(head)) + head
-    with atomic_path(path) as tmp, open(tmp, 'wb') as f:
-        f.write(pre + bytes(_pad(len(pre))))
-        for a in arrays: f.write(a.reshape(-1).view(np.uint8)); f.write(bytes(_pad(a.nbytes)))
-    return Path(path)
-
-def read_chunk_header(path:str|Path # a chunk file
-                     ) -> dict:
-    "The header of a chunk file, with `start` (offset of the data) added; `CorruptChunkError` if it is not a whole chunk."
-    path = Path(path)
-    with open(path, 'rb') as f:
-        pre = f.read(16)
-        if len(pre) < 16 or pre[:8] != MAGIC: raise CorruptChunkError(f'{path.name}: not a replay chunk (bad magic bytes)')
-        n = struct.unpack('<Q', pre[8:])[0]
-        raw = f.read(n) if n < 2**24 else b''
-    try: h = json.loads(raw)
-    except ValueError: raise CorruptChunkError(f'{path.name}: header is unreadable (truncated?)') from None
-    h['start'] = 16 + n + _pad(16 + n)
-    size, want = path.stat().st_size, h['start'] + h['data_bytes']
-    if size != want: raise CorruptChunkError(f'{path.name}: {size} bytes on disk but its header says {want} (truncated)')
-    return h
-
-class Chunk:
-    "A chunk file opened for reading: columns are memory-mapped views, CRC-checked the first time each is read."
-    def __init__(self, path:str|Path, header:dict|None=None):
-        self.path = Path(path); self.header = header or read_chunk_header(path)
-        self.cols, self.n, self._mm, self._ok = {c['name']: c for c in self.header['columns']}, self.header['n'], None, set()
-    def column(self,
-               name:str,          # a column name
-               verify:bool=True   # check its CRC32 (once per process) before returning it
-              ) -> np.ndarray:
-        "The column `name` as a read-only memory-mapped array."
-        c = self.cols[name]
-        if self._mm is None: self._mm = np.memmap(self.path, np.uint8, 'r')
-        a = self._mm[self.header['start'] + c['offset']:][:c['nbytes']]
-        if verify and name not in self._ok:
-            if zlib.crc32(a) != c['crc']: raise CorruptChunkError(f'{self.path.name}: column {name!r} fails its checksum')
-            self._ok.add(name)
-        return a.view(np.ndarray).view(np.dtype(c['dtype'])).reshape(c['shape'])   # a plain view of the map: no memmap overhead
-    def __getstate__(self): return {**self.__dict__, '_mm': None}   # worker processes map the file themselves
 
 # %% ../nbs/02_replay.ipynb #c52ca7b2
 _SMALL = ('actions', 'episode_ids', 'steps', 'dones')

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from .config import Config
 from .gpt import GPT
+from .gpt_loss import LossOut
 
 # %% auto #0
 __all__ = ['SalienceConfig', 'future_histogram', 'SalienceHead', 'frame_ends', 'gpt_hidden', 'soft_cross_entropy',
@@ -89,7 +90,7 @@ def salience_loss(model:GPT, head:SalienceHead, states:torch.Tensor, actions:tor
     if with_gpt:
         got = {}
         hook = model.ln_f.register_forward_hook(lambda m, i, o: got.__setitem__('h', o))
-        try: gl = model.loss(states[:, :W], actions[:, :W]).loss
+        try: out: LossOut = model.loss(states[:, :W], actions[:, :W]); gl = out.loss
         finally: hook.remove()
         h = got['h']
     else:

@@ -14,6 +14,7 @@ import torch
 
 from .config import Config
 from .gpt import GPT
+from .gpt_predict import Prediction
 
 # %% auto #0
 __all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'Level', 'SearchTree', 'Plan', 'selection_key', 'plan', 'BatchPlan',
@@ -173,7 +174,7 @@ def _roots(model, states, actions, cfg, counts, generator):
     return cfg, dev, states[:, T - keep:].to(dev), actions.to(dev), generator or torch.Generator().manual_seed(cfg.seed)
 
 class _Expansion(NamedTuple):
-    pred: object           # the model's `Prediction`
+    pred: Prediction       # the model's prediction of the children
     cand: torch.Tensor     # (B, K) candidate actions of each kept path
     tokens: torch.Tensor   # (B*K, n) predicted tokens of each child
     entropy: torch.Tensor  # (B*K,) mean token entropy of each child's predicted frame

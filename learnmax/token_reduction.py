@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .dvq import DVQ, kmeans, _sqdist
+from .dvq import DVQ, kmeans, nearest_sqdist
 
 # %% auto #0
 __all__ = ['code_pixels', 'TokenReduction', 'reduce_tokens']
@@ -83,6 +83,6 @@ def reduce_tokens(pixels:torch.Tensor,  # (n, P) picture per code, e.g. `code_pi
     k_star = ks[max(first_bad - 1, 0)]
     c, a = fits[k_star]
     mapping = np.zeros(vocab, np.int64)
-    if all_pixels is not None: mapping[:] = _sqdist(all_pixels.float(), c)[1].numpy()
+    if all_pixels is not None: mapping[:] = nearest_sqdist(all_pixels.float(), c)[1].numpy()
     mapping[codes] = a.numpy()
     return TokenReduction(mapping, k_star, np.array(ks), np.array(seps), np.array(spreads), min_sep, threshold)

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import PROFILES
-from .corpus import CorpusConfig, cache_lock, config_hash, corpus, default_cache
+from .config import PROFILES, cache_lock, config_hash, default_cache
+from .corpus import CorpusConfig, corpus
 from .dvq import DVQ, DVQConfig, load_dvq, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
-from .envs import EnvConfig, RandomTransitionsConfig, action_primitives, make_env
+from .actions import action_primitives
+from .envs import EnvConfig, RandomTransitionsConfig, make_env
 from .gpt import GPTConfig
 from .patches import PatchCodebook, PatchConfig
 from .replay import ReplayBuffer

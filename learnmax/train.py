@@ -5,13 +5,10 @@
 # %% ../nbs/05_train.ipynb #9782c33b
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
-import json
 import math
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -20,18 +17,14 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .config import Config, RunDir, kept_json, rng_state, seed_everything, set_rng_state
-from .collect import VecCollector
-from .envs import RandomTransitionsConfig, make_env
+from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
 from .gpt import GPT, GPTConfig
+from .gpt_loss import LossOut
 from .loop import BatchSampler, Loop
-from .replay import ReplayBuffer, ReplayConfig
-from .tokenizer import make_tokenizer, world_model_config
-from .split import WindowDataset, collate_windows, overlap, split_episodes
+from .split import collate_windows
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'random_transitions_data', 'tokenize_replay', 'kept_tokens', 'summarise', 'evaluate_gpt',
-           'init_distributed', 'make_optimizer', 'train_step', 'train_gpt', 'main']
+__all__ = ['TrainConfig', 'lr_at', 'summarise', 'evaluate_gpt', 'init_distributed', 'make_optimizer', 'train_step', 'train_gpt']
 
 # %% ../nbs/05_train.ipynb #e0a8d384
 @dataclasses.dataclass(frozen=True)
@@ -65,61 +58,6 @@ def lr_at(tc:TrainConfig, # the schedule's config
     if step < tc.warmup: return tc.lr * (step + 1) / tc.warmup
     t = (step - tc.warmup) / max(1, tc.n_steps - tc.warmup)
     return tc.lr * (tc.min_lr_frac + (1 - tc.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
-
-# %% ../nbs/05_train.ipynb #04307764
-def random_transitions_data(rt:RandomTransitionsConfig, # the table
-                            n_episodes:int,             # episodes to collect
-                            window:int,                 # frames per training window
-                            root:str|Path|None=None,    # folder of the replay buffer (default: a new temporary one)
-                            test_frac:float=0.2,        # fraction of episodes held out
-                            seed:int=0,                 # seeds the actions and the split
-                           ) -> tuple[WindowDataset, WindowDataset]:
-    "(train, test) window datasets of the random-transitions env; test windows never occur in train."
-    root = Path(root or tempfile.mkdtemp(prefix='rt_'))
-    col = VecCollector(rt.replace(obs='token'), n_envs=8, seed=seed)
-    buf = ReplayBuffer(root/'replay', frame_shape=(), frame_dtype='int64', n_actions=rt.n_actions, cfg=ReplayConfig(chunk_size=4096))
-    n = 0
-    while n < n_episodes:
-        col.rollout(rt.episode_len)
-        for seg in col.segments():
-            if n < n_episodes: buf.append(seg['frames'], seg['actions'], seg['episode_id'], seg['dones']); n += 1
-    col.close(); buf.flush()
-    train, test = split_episodes(buf.column('episode_ids'), test_frac, seed)
-    ov = overlap(buf, train, test, window)
-    return WindowDataset(buf, window, train), WindowDataset(buf, window, starts=ov.clean_starts)
-
-# %% ../nbs/05_train.ipynb #c59f8aaa
-@torch.no_grad()
-def tokenize_replay(encode,                 # `encode(uint8 frames (B, H, W, C)) -> ids (B, n_tokens)`, e.g. `DVQ.encode`
-                    n_tokens:int,           # tokens per frame
-                    frames:ReplayBuffer,    # a buffer of frames
-                    path:str|Path,          # folder of the new token buffer
-                    batch:int=256,          # frames encoded at a time
-                   ) -> ReplayBuffer:
-    "A replay buffer of the token ids of every frame of `frames`, row for row (same actions, episodes and dones)."
-    acts, eps, dones = frames.column('actions'), frames.column('episode_ids'), frames.column('dones')
-    buf = ReplayBuffer(path, frame_shape=(n_tokens,), frame_dtype='int64', n_actions=frames.n_actions,
-                       cfg=ReplayConfig(chunk_size=4096))
-    for i in range(0, len(frames), batch):
-        rows = np.arange(i, min(i + batch, len(frames)))
-        ids = torch.as_tensor(encode(frames.frames(rows))).cpu().numpy()
-        buf.append(ids.reshape(len(rows), n_tokens), acts[rows], eps[rows], dones[rows])
-    buf.flush()
-    return buf
-
-# %% ../nbs/05_train.ipynb #68ba2549
-def kept_tokens(encode, n_tokens:int, frames:ReplayBuffer,
-                path:str|Path,   # folder of the token buffer
-                key=None,        # what else makes these tokens (JSON-able, e.g. a code mapping); must match a kept buffer's
-                batch:int=256    # frames encoded at a time
-               ) -> ReplayBuffer:
-    "`tokenize_replay`, reusing the finished buffer at `path` when it was made from as many frames with the same `key`."
-    path, made = Path(path), []
-    def make():
-        shutil.rmtree(path, ignore_errors=True)                 # an unfinished buffer (a killed run) is redone
-        made.append(tokenize_replay(encode, n_tokens, frames, path, batch))
-    kept_json(path/'done', dict(frames=len(frames), key=key), make)   # the `done` file marks it finished
-    return made[0] if made else ReplayBuffer(path, readonly=True)
 
 # %% ../nbs/05_train.ipynb #4774725c
 def _add(total:dict, stats:dict):
@@ -199,7 +137,7 @@ def train_step(model:GPT,               # the model (in train mode)
                net:torch.nn.Module|None=None, # what to call for the logits (the model wrapped by DDP or `torch.compile`)
                amp=None,                 # an autocast context (default: none)
                count:bool=True           # the hit counts (False: `out.stats` is empty; the agent needs the loss only)
-              ) -> tuple:
+              ) -> tuple[LossOut, torch.Tensor]:
     "One optimizer step on a batch of windows; `(LossOut, gradient norm)`. Used by `train_gpt` and by the online agent."
     with (amp or contextlib.nullcontext()): out = model.loss(states, actions, k, net=net, count=count)
     opt.zero_grad(set_to_none=True)
@@ -267,29 +205,10 @@ def train_gpt(cfg:GPTConfig,             # the model
     loop.run(step, one_step, state, configs, held_out if test_ds is not None and len(test_ds) else None, stop_at)
     return model.eval(), run
 
-# %% ../nbs/05_train.ipynb #2caa7244
-def main(argv:list[str]|None=None # command-line arguments (default: sys.argv[1:])
-        ) -> dict:
-    "Train on a random-transitions table (data-parallel under `torchrun`); print and return the last metrics."
-    p = argparse.ArgumentParser(prog='python -m learnmax.train', description=main.__doc__)
-    p.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
-    p.add_argument('--profile', default='quick', choices=['quick', 'paper'])
-    p.add_argument('--n-steps', type=int); p.add_argument('--batch-size', type=int); p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--n-states', type=int, default=64); p.add_argument('--n-actions', type=int, default=4)
-    p.add_argument('--episodes', type=int, default=200); p.add_argument('--log-every', type=int)
-    a = p.parse_args(argv)
-    rank, world = init_distributed()
-    torch.set_num_threads(1)
-    over = {k: v for k, v in dict(n_steps=a.n_steps, batch_size=a.batch_size, log_every=a.log_every).items() if v is not None}
-    tc = TrainConfig.profile(a.profile, seed=a.seed, **over)
-    rt = RandomTransitionsConfig(n_states=a.n_states, n_actions=a.n_actions, episode_len=16, seed=a.seed)
-    cfg = world_model_config(make_tokenizer(rt), make_env(rt).action_names, GPTConfig.profile(a.profile))
-    with tempfile.TemporaryDirectory(prefix=f'rank{rank}_') as tmp:   # each process builds the same data
-        train_ds, test_ds = random_transitions_data(rt, a.episodes, cfg.window, tmp, seed=a.seed)
-        model, run = train_gpt(cfg, tc, train_ds, test_ds, a.out, resume=False, progress=rank == 0)
-    last = run.metrics()[-1] if rank == 0 else {}
-    if rank == 0: print(json.dumps(last))
-    if world > 1: dist.destroy_process_group()
-    return last
-
-if __name__ == '__main__' and 'get_ipython' not in globals(): main()   # not when this cell runs in a notebook
+# %% ../nbs/05_train.ipynb #16e1b302
+def __getattr__(name):
+    "`tokenize_replay` is in `learnmax.data`; it is forwarded for the importers that still ask this module for it."
+    if name == 'tokenize_replay':
+        from learnmax.data import tokenize_replay
+        return tokenize_replay
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

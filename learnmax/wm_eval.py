@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .gpt import GPT
+from .gpt_predict import Prediction
 from .split import collate_windows
 from .stats import describe, permutation_test
 
@@ -110,7 +111,8 @@ def rollout(model:GPT,            # the world model
     for t in range(ctx, ctx + k):                     # t: the frame predicted
         h = hist[:, -(c.window - 1):]; L = h.shape[1]
         cache = model.prefill(h, actions[:, t - L:t - 1])
-        p = model.predict_next(cache, actions[:, t - 1:t], extend=False).tokens[:, 0]
+        pred: Prediction = model.predict_next(cache, actions[:, t - 1:t], extend=False)
+        p = pred.tokens[:, 0]
         preds.append(p); hist = torch.cat([hist, p[:, None]], 1)
     return torch.stack(preds, 1)
 

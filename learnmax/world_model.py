@@ -19,7 +19,8 @@ from .gpt import GPT, GPTConfig
 from .replay import ReplayBuffer
 from .split import WindowDataset, split_episodes
 from .tokenizer import DVQTokenizer, Tokenizer, pretrained_dvq, world_model_config
-from .train import TrainConfig, kept_tokens, train_gpt
+from .data import kept_tokens
+from .train import TrainConfig, train_gpt
 
 # %% auto #0
 __all__ = ['TokenizedCorpus', 'tokenized_frames', 'tokenized_corpus', 'train_world_model', 'WorldModel', 'corpus_world_model']

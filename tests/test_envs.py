@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from learnmax.collect import VecCollector, random_policy
-from learnmax.envs import ACTION_NAMES, RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig, cell, make_env
+from learnmax.actions import ACTION_NAMES
+from learnmax.envs import RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig, cell, make_env
 
 
 @pytest.mark.parametrize('env_id, expect', [

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from learnmax.jobs import stamp, write_experiment
 from learnmax.paper import build_paper, paper_status
-from learnmax.pipeline import main, stamp, write_experiment
+from learnmax.pipeline import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ("profile = 'quick'\nseed = 0\nout_dir = '../figures'\nn = 4\nscale = 1.0\nlabel = 'fixture'\n"

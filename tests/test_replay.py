@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from learnmax.replay import (CorruptChunkError, ForeignChunkError, ReplayBuffer, ReplayConfig, ReplayError,
-                             ReplayWarning)
+from learnmax.chunks import CorruptChunkError, ForeignChunkError, ReplayError
+from learnmax.replay import ReplayBuffer, ReplayConfig, ReplayWarning
 from learnmax.split import WindowDataset, make_loader, overlap, split_episodes
 
 SHAPE, N_ACTIONS, EP_LEN = (84, 84, 3), 6, 37

@@ -16,8 +16,9 @@ import time
 
 import torch
 
+from learnmax.actions import ACTION_NAMES
 from learnmax.dvq import DVQ
-from learnmax.envs import ACTION_NAMES, EnvConfig
+from learnmax.envs import EnvConfig
 from learnmax.gpt import GPT, GPTConfig
 from learnmax.tokenizer import DVQTokenizer, default_dvq, world_model_config
 from learnmax.train import TrainConfig, make_optimizer, train_step
