@@ -99,7 +99,7 @@ def cpu_seconds(pid):
 def collector(seconds, n_envs, n_workers, rollout, row=None):
     "Steps/s of a `VecCollector`; with `row`, also where its CPU time went (`CPU[row]`)."
     with VecCollector(EnvConfig(), n_envs=n_envs, n_workers=n_workers, keep_segments=False) as col:
-        pids, mark, steps = [os.getpid()] + [p.pid for p in col._procs], {}, []
+        pids, mark, steps = [os.getpid()] + [p.pid for p in col.workers], {}, []
         def start(): mark.update(cpu=[cpu_seconds(p) for p in pids], t=time.perf_counter()); steps.clear()
         def step(): steps.append(col.rollout(rollout)['dones'].size); return steps[-1]
         rate = timed(step, seconds, start)

@@ -187,6 +187,14 @@ def close(self:VecCollector):
     for e in self.envs: e.close()
     if self._pool: self._pool.shutdown()
 
+@patch(as_prop=True)
+def workers(self:VecCollector) -> list: return list(self._procs)   # the worker processes (none without workers)
+
+@patch
+def unread_answers(self:VecCollector, timeout:float=0.0) -> int:
+    "Workers whose answer waits unread after `timeout` seconds: 0 when the pipes are in step."
+    return sum(c.poll(timeout) for c in self._conns)
+
 # %% ../nbs/01b_collect.ipynb #7d61f2a5
 @patch
 def _actions(self:VecCollector, frames) -> np.ndarray:

@@ -25,7 +25,7 @@ __all__ = ['DVQConfig', 'grid_sizes', 'VQOut', 'VectorQuantizer', 'nearest_sqdis
 # %% ../nbs/03_dvq.ipynb #173d3c30
 @dataclasses.dataclass(frozen=True)
 class DVQConfig(Config):
-    "A DVQ tokenizer: frame format, token mode, network and codebook sizes."
+    "A DVQ tokenizer: frame format, layout, network and codebook sizes."
     layout: str = 'patch'      # 'patch': a grid of tokens per frame; 'frame': one token per frame
     size: int = 84             # frames are size x size
     channels: int = 3          # 3 (RGB) or 1 (grayscale)

@@ -184,23 +184,23 @@ def duration_buckets(durations,    # steps, >= 1
     if (d < 1).any(): raise ValueError('durations must be at least one step')
     return np.minimum(np.floor(np.log2(d)).astype(np.int64), buckets - 1)
 
-def level_model_config(n_tokens:int,     # tokens of the level (K; the pad is id K)
+def level_model_config(vocab:int,        # tokens of the level (K; the pad is id K)
                        lc:LevelConfig    # window, size, buckets
                       ) -> GPTConfig:
     "The level's GPT: one token per step, K + 1 state ids, the duration buckets and the pad as actions."
     names = tuple(f'{2 ** b}-{2 ** (b + 1) - 1}' for b in range(lc.buckets - 1)) + (f'{2 ** (lc.buckets - 1)}+', 'pad')
-    return GPTConfig(layout='frame', heads='separate', action_emb='plain', vocab=n_tokens + 1, n_actions=lc.buckets + 1,
+    return GPTConfig(layout='frame', heads='separate', action_emb='plain', vocab=vocab + 1, n_actions=lc.buckets + 1,
                      action_names=names, n_tokens=1, window=lc.window, n_layer=lc.n_layer, n_head=lc.n_head,
                      n_embd=lc.n_embd).check()
 
 class SequenceWindows(torch.utils.data.Dataset):
     "The left-padded window of `window` tokens (and duration buckets) ending at every position of every sequence."
-    def __init__(self, seqs:list, n_tokens:int, lc:LevelConfig):
+    def __init__(self, seqs:list, vocab:int, lc:LevelConfig):
         W, s, a = lc.window, [], []
         for q in seqs:
-            if len(q['tokens']) and (q['tokens'].min() < 0 or q['tokens'].max() >= n_tokens):
-                raise ValueError(f'trajectory {q["episode"]} has tokens outside 0..{n_tokens - 1}')
-            ps = np.r_[np.full(W - 1, n_tokens), q['tokens']]; pa = np.r_[np.full(W - 1, lc.buckets), duration_buckets(q['durations'], lc.buckets)]
+            if len(q['tokens']) and (q['tokens'].min() < 0 or q['tokens'].max() >= vocab):
+                raise ValueError(f'trajectory {q["episode"]} has tokens outside 0..{vocab - 1}')
+            ps = np.r_[np.full(W - 1, vocab), q['tokens']]; pa = np.r_[np.full(W - 1, lc.buckets), duration_buckets(q['durations'], lc.buckets)]
             idx = np.arange(len(q['tokens']))[:, None] + np.arange(W)
             s.append(ps[idx]); a.append(pa[idx])
         self.states = torch.as_tensor(np.concatenate(s) if s else np.zeros((0, W)), dtype=torch.long)
@@ -210,16 +210,16 @@ class SequenceWindows(torch.utils.data.Dataset):
 
 # %% ../nbs/06c_levels.ipynb #8c3df0f0
 def train_level_model(seqs:list,        # training sequences from `level_sequences`
-                      n_tokens:int,     # tokens of the level
+                      vocab:int,        # tokens of the level
                       lc:LevelConfig,   # size, training, seed
                       progress:bool=False) -> GPT:
     "A GPT over the level's sequences, trained with `train_gpt` (eval mode)."
-    ds = SequenceWindows(seqs, n_tokens, lc)
+    ds = SequenceWindows(seqs, vocab, lc)
     if len(ds) == 0: raise ValueError('no training sequences')
-    tc = TrainConfig(n_steps=lc.steps, batch_size=lc.batch_size, lr=lc.lr, warmup=max(1, lc.steps // 20), seed=lc.seed,
+    tc = TrainConfig(steps=lc.steps, batch_size=lc.batch_size, lr=lc.lr, lr_warmup=max(1, lc.steps // 20), seed=lc.seed,
                      log_every=max(1, lc.steps // 10), eval_every=lc.steps, ckpt_every=lc.steps)
     with tempfile.TemporaryDirectory(prefix='level_gpt_') as d:
-        model, _ = train_gpt(level_model_config(n_tokens, lc), tc, ds, None, d, resume=False, progress=progress)
+        model, _ = train_gpt(level_model_config(vocab, lc), tc, ds, None, d, resume=False, progress=progress)
     return model
 
 @torch.no_grad()
@@ -233,11 +233,11 @@ def next_token_probs(model:GPT,   # from `train_level_model`
     tok, _, _ = model.inputs_targets(ds.states.to(dev), ds.actions.to(dev))
     return torch.softmax(model(tok)[:, -1, :K].float(), -1).cpu().numpy()
 
-def successor_table(seqs:list, n_tokens:int) -> np.ndarray:
+def successor_table(seqs:list, vocab:int) -> np.ndarray:
     "(K,) the most frequent successor of each token in `seqs` (the most common token where a token has none)."
-    C = np.zeros((n_tokens, n_tokens), np.int64)
+    C = np.zeros((vocab, vocab), np.int64)
     for q in seqs: np.add.at(C, (q['tokens'][:-1], q['tokens'][1:]), 1)
-    fallback = np.bincount(np.concatenate([q['tokens'] for q in seqs]), minlength=n_tokens).argmax()
+    fallback = np.bincount(np.concatenate([q['tokens'] for q in seqs]), minlength=vocab).argmax()
     return np.where(C.sum(1) > 0, C.argmax(1), fallback)
 
 def evaluate_level(model:GPT,     # the level model

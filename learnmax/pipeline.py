@@ -216,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
     t = sub.add_parser('train', help='train a world model on a random-transitions table (data-parallel under torchrun)')
     t.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
     t.add_argument('--profile', default='quick', choices=['quick', 'paper'])
-    for name in ('--n-steps', '--batch-size', '--log-every'):
+    for name in ('--steps', '--batch-size', '--log-every'):
         t.add_argument(name, type=int, help="default: the profile's")
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--n-states', type=int, default=64); t.add_argument('--n-actions', type=int, default=4)
@@ -225,7 +225,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.pt)
                 profile:str='quick',     # 'quick' or 'paper': the model's and the training's profile
-                n_steps:int|None=None,   # optimizer steps (default: the profile's)
+                steps:int|None=None,     # optimizer steps (default: the profile's)
                 batch_size:int|None=None,# the global batch (default: the profile's)
                 seed:int=0,              # seeds the table, the data and the training
                 n_states:int=64,         # states of the table
@@ -243,7 +243,7 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
     from learnmax.train import TrainConfig, init_distributed, train_gpt
     rank, world = init_distributed()
     torch.set_num_threads(1)
-    over = {k: v for k, v in dict(n_steps=n_steps, batch_size=batch_size, log_every=log_every).items() if v is not None}
+    over = {k: v for k, v in dict(steps=steps, batch_size=batch_size, log_every=log_every).items() if v is not None}
     tc = TrainConfig.profile(profile, seed=seed, **over)
     rt = RandomTransitionsConfig(n_states=n_states, n_actions=n_actions, episode_len=16, seed=seed)
     cfg = world_model_config(make_tokenizer(rt), make_env(rt).action_names, GPTConfig.profile(profile))
@@ -259,7 +259,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
     "The `learnmax` command: `learnmax figures|paper|train ...`; returns the exit status."
     a = _parser().parse_args(argv)
     if a.command == 'train':
-        last = train_table(a.out, a.profile, a.n_steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
+        last = train_table(a.out, a.profile, a.steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
                            a.log_every)
         if last: print(json.dumps(last))    # rank 0 prints the last record
         return 0

@@ -77,6 +77,9 @@ class Dream:
     def state(self) -> DreamState: return self.history[-1]   # the current frame
     @property
     def max_entropy(self) -> float: return math.log(self.tok.vocab)   # the entropy of a uniform token
+    @property
+    def context(self) -> tuple[list, list]:   # what the model is given: the frames' tokens so far, the actions between
+        return list(self._toks), list(self._between)
 
 # %% ../nbs/09_play.ipynb #a7a981d3
 @patch

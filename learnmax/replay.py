@@ -199,6 +199,9 @@ def flush(self:ReplayBuffer):
 @patch
 def __len__(self:ReplayBuffer) -> int: return int(self._starts[-1]) + self._n_open
 
+@patch(as_prop=True)
+def n_chunks(self:ReplayBuffer) -> int: return len(self._chunks)   # chunk files written (the open rows not counted)
+
 @patch
 def column(self:ReplayBuffer,
            name:str  # a column other than 'frames': 'actions', 'episode_ids', 'steps', 'dones' or an extra

@@ -125,16 +125,16 @@ def test_workers_shut_down():
     import gc
     cfg = RandomTransitionsConfig(n_states=10, n_actions=2)
     col = VecCollector(cfg, n_envs=4, n_workers=2)
-    procs = list(col._procs)
+    procs = col.workers
     assert len(procs) == 2 and all(p.is_alive() for p in procs)
     col.rollout(3); col.close(); col.close()
     assert not any(p.is_alive() for p in procs)
     with pytest.raises(RuntimeError, match='worker'):
         col.rollout(1)                                   # a closed collector says so rather than hanging
     col = VecCollector(cfg, n_envs=2, n_workers=2)       # garbage collection stops them too
-    procs = list(col._procs); del col; gc.collect()
+    procs = col.workers; del col; gc.collect()
     assert not any(p.is_alive() for p in procs)
-    with VecCollector(cfg, n_envs=2, n_workers=1) as col: procs = list(col._procs)
+    with VecCollector(cfg, n_envs=2, n_workers=1) as col: procs = col.workers
     assert not any(p.is_alive() for p in procs)
 
 
@@ -149,7 +149,7 @@ def test_worker_errors_are_raised_here():
     with pytest.raises(ValueError, match='action 5 is out of range'): col.rollout(64)
     col.policy = random_policy(2)
     assert col.rollout(64)['actions'].shape == (64, 3)
-    assert not any(c.poll(0.5) for c in col._conns)     # every answer was read: the pipes are in step
+    assert col.unread_answers(0.5) == 0     # every answer was read: the pipes are in step
     col.close()
 
 

@@ -40,13 +40,14 @@ def test_step_reset_undo(world):
     d = Dream(tok, model, buf)
     s0 = d.reset(11)
     np.testing.assert_array_equal(s0.tokens, tok.encode(buf.frames([11]))[0])
-    assert d._toks and len(d._toks) == 3 and d._between == buf.column('actions')[[7, 9]].tolist()   # episode 1's rows before 11
+    toks, between = d.context
+    assert len(toks) == 3 and between == buf.column('actions')[[7, 9]].tolist()   # episode 1's rows before 11
     for k, a in enumerate(['RIGHT', 4, 'noop', np.int32(2), 'DOWN', 'FIRE', 0], 1):   # past the window: the context slides
         s = d.step(a)
         assert s.step == k and s.frame.shape == s0.frame.shape and s.entropy.shape == tok.grid
         assert (s.entropy >= 0).all() and (s.entropy <= d.max_entropy + 1e-4).all()
     assert [h.action for h in d.history] == [None, 3, 4, 0, 2, 5, 1, 0]
-    assert d.undo().step == 6 and len(d._toks) == len(d._between) + 1
+    assert d.undo().step == 6 and len(d.context[0]) == len(d.context[1]) + 1
     assert len(d.branches()) == A and d.state.step == 6
 
 def test_arrays_match_the_replay(world):
@@ -54,10 +55,10 @@ def test_arrays_match_the_replay(world):
     a, b = Dream(tok, model, buf), Dream(tok, model, frames, actions, eps)
     for row in (0, 1, 11, N - 1):
         a.reset(row); b.reset(row)
-        assert a._between == b._between and all((x == y).all() for x, y in zip(a._toks, b._toks))
+        assert a.context[1] == b.context[1] and all((x == y).all() for x, y in zip(a.context[0], b.context[0]))
         np.testing.assert_array_equal(a.step('LEFT').tokens, b.step('LEFT').tokens)
     c = Dream(tok, model, frames, actions)          # one episode: the context is the rows just before
-    c.reset(11); assert c._between == actions[[9, 10]].tolist()
+    c.reset(11); assert c.context[1] == actions[[9, 10]].tolist()
 
 def test_seeded_sampling(world):
     tok, model, buf, _ = world

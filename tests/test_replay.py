@@ -95,7 +95,7 @@ def test_sigkill_mid_write_is_reported_and_complete_chunks_read_back(tmp_path):
     assert [d['file'] for d in buf.dropped] == [temps[0].name] and 'interrupted write' in buf.dropped[0]['reason']
     assert len(w) == 1 and temps[0].name in str(w[0].message)
     assert not temps[0].exists()
-    assert len(buf) == 32 and len(buf._chunks) == 2   # the 2 chunks written before the hang
+    assert len(buf) == 32 and buf.n_chunks == 2   # the 2 chunks written before the hang
     check_exact(buf)
     buf.close()
 
@@ -121,8 +121,8 @@ def files_digest(path):
 def test_bad_inputs_leave_buffer_unchanged(tmp_path):
     buf = new_buffer(tmp_path/'b', chunk_size=4)
     buf.append(**content(np.arange(40)))              # episode 0 (37 rows, done) and 3 rows of episode 1
-    state = lambda: (len(buf), buf._n_open, buf._open['frames'].copy(), dict(buf._next_step), set(buf._finished),
-                     files_digest(buf.path))
+    state = lambda: (len(buf), buf.n_chunks, buf.frames(np.arange(len(buf))), *[buf.column(k).copy() for k in buf.columns[1:]],
+                     files_digest(buf.path))   # everything a reader sees, and the files
     before = state()
     ok = content(np.arange(40, 45))
     bad = {'frame shape': (dict(ok, frames=ok['frames'][:, :80]), 'shape (80, 84, 3) per row'),

@@ -7,7 +7,7 @@ import pytest
 import torch.distributed as dist
 
 ARGS = ['-m', 'learnmax.pipeline', 'train',
-        '--n-steps', '20', '--log-every', '1', '--batch-size', '16', '--episodes', '60']
+        '--steps', '20', '--log-every', '1', '--batch-size', '16', '--episodes', '60']
 
 def losses(run):
     recs = [json.loads(line) for line in (run/'metrics.jsonl').read_text().splitlines()]

@@ -28,4 +28,4 @@ profile=${PROFILE:-large}
 steps=${STEPS:-$(python3 tools/gpu_steps.py "$budget" --arms "${ARMS:-3}" --profile "$profile" "$@")}   # STEPS: skip the probe (a dry run on a CPU)
 echo "world-model steps per run: $steps"
 python3 -m learnmax.pipeline figures --engine inprocess --profile "$profile" --only "$name" --out "$out" --runs "$out/runs" \
-  --no-progress $(for kv in "$@"; do printf -- '-p %s ' "$kv"; done) -p n_steps="$steps" -p warmup=$((steps / 10))
+  --no-progress $(for kv in "$@"; do printf -- '-p %s ' "$kv"; done) -p steps="$steps" -p lr_warmup=$((steps / 10))

@@ -50,7 +50,7 @@ def main(argv):
         train_step(model, opt, states, actions, tc.grad_clip, tc.topk, amp=amp); n += 1
         if device == 'cpu' and n >= 3: break
     sync(); per_step = (time.perf_counter() - t0) / n
-    steps = min(tc.n_steps, int(budget / runs / per_step) // 50 * 50)
+    steps = min(tc.steps, int(budget / runs / per_step) // 50 * 50)
     print(f'{n} steps of {tc.batch_size} windows x {cfg.block_size} positions on {device}: {per_step * 1e3:.1f} ms/step; '
           f'{runs} runs in {budget:.0f} s: {steps} steps each', file=sys.stderr)
     if steps < 50: sys.exit(f'a budget of {budget:.0f} s fits fewer than 50 steps per run ({per_step * 1e3:.1f} ms/step)')
