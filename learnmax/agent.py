@@ -37,15 +37,18 @@ __all__ = ['POLICIES', 'EXPLORERS', 'AgentConfig', 'Agent']
 # %% ../nbs/07_agent.ipynb #49ddcf08
 POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
             'goexplore': None, 'hierarchical': 'learn'}
-EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`, chapter `07c_run`)
+EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`,
+                                            # chapter `07c_run`)
 
 @dataclasses.dataclass(frozen=True)
 class AgentConfig(Config):
     "The online agent's policy and its schedule of acting, learning, logging and checkpointing (in ticks)."
-    policy: str = 'learnmax'      # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', 'random', 'count' (seek the unseen), or an explorer
+    policy: str = 'learnmax'      # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', 'random',
+                                  # 'count' (seek the unseen), or an explorer
     n_envs: int = 4               # envs stepped together; one tick = one step of each
     n_ticks: int = 64             # ticks in all (env steps: n_ticks * n_envs)
-    warmup_ticks: int = 16        # random ticks before the tokenizer is fitted, the world model trained and planning starts
+    warmup_ticks: int = 16        # random ticks before the tokenizer is fitted, the world model trained and planning
+                                  # starts
     commit: int = 1               # actions of each searched path played before the next search (1..search depth)
     reset_after: int = 0          # start a new episode after this many actions (0: only when the game ends)
     train_every: int = 4          # ticks between world-model training rounds
@@ -54,28 +57,38 @@ class AgentConfig(Config):
     lr: float = 1e-2              # world-model learning rate (constant)
     tokenizer_kind: str = 'pretrained'  # Atari tokenizer: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ
                                         # on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
-    refit_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained', fine-tuning)
-    tokenizer_seed: int|None = 0  # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the agent's seed
+    refit_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained',
+                                  # fine-tuning)
+    tokenizer_seed: int|None = 0  # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the
+                                  # agent's seed
     log_every: int = 4            # ticks between metric records
-    holdout: int = 0              # episodes 0, holdout, 2*holdout, ... are kept out of training and judge the model at each record (0: none)
+    holdout: int = 0              # episodes 0, holdout, 2*holdout, ... are kept out of training and judge the model at
+                                  # each record (0: none)
     eval_windows: int = 64        # held-out windows judged per record (a seeded draw)
     eval_k: int = 8               # steps each is predicted open loop
     ckpt_every: int = 16          # ticks between checkpoints (and at the end)
     seed: int = 0                 # seeds the envs, the actions, the models, the data order and the search
-    _paper = dict(n_envs=8, n_ticks=3125, warmup_ticks=250, commit=2, train_every=8, round_steps=8, batch_size=32, lr=1e-3,
-                  log_every=125, ckpt_every=1250, holdout=10, tokenizer_kind='patches')   # 100,000 frames a run: seven to nine minutes here
+    _paper = dict(n_envs=8, n_ticks=3125, warmup_ticks=250, commit=2, train_every=8, round_steps=8, batch_size=32,
+                  lr=1e-3,
+                  log_every=125, ckpt_every=1250, holdout=10, tokenizer_kind='patches')   # 100,000 frames a run: seven
+                                                                                          # to nine minutes here
     _large = dict(n_ticks=25000)   # 800,000 frames
-    _renamed = dict(n_steps='n_ticks', warmup='warmup_ticks', gpt_steps='round_steps', dvq='tokenizer_kind', dvq_at='refit_at',
+    _renamed = dict(n_steps='n_ticks', warmup='warmup_ticks', gpt_steps='round_steps', dvq='tokenizer_kind',
+                    dvq_at='refit_at',
                     dvq_seed='tokenizer_seed')
 
     def check(self) -> AgentConfig:
         "Refuse an inconsistent schedule, naming the field; return self."
-        if self.policy not in POLICIES: raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
+        if self.policy not in POLICIES:
+            raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
         if self.tokenizer_kind not in TOKENIZER_KINDS:
             raise ValueError(f'AgentConfig.tokenizer_kind must be one of {TOKENIZER_KINDS}, got {self.tokenizer_kind!r}')
-        if not 1 <= self.warmup_ticks <= self.n_ticks: raise ValueError(f'AgentConfig.warmup_ticks must lie in 1..n_ticks={self.n_ticks}, got {self.warmup_ticks}')
-        if self.holdout < 0 or self.holdout == 1: raise ValueError(f'AgentConfig.holdout must be 0 (none) or >= 2, got {self.holdout}')
-        for name in ('n_envs', 'commit', 'train_every', 'round_steps', 'batch_size', 'log_every', 'ckpt_every', 'eval_windows', 'eval_k'):
+        if not 1 <= self.warmup_ticks <= self.n_ticks:
+            raise ValueError(f'AgentConfig.warmup_ticks must lie in 1..n_ticks={self.n_ticks}, got {self.warmup_ticks}')
+        if self.holdout < 0 or self.holdout == 1:
+            raise ValueError(f'AgentConfig.holdout must be 0 (none) or >= 2, got {self.holdout}')
+        for name in ('n_envs', 'commit', 'train_every', 'round_steps', 'batch_size', 'log_every', 'ckpt_every',
+                     'eval_windows', 'eval_k'):
             if getattr(self, name) < 1: raise ValueError(f'AgentConfig.{name} must be >= 1, got {getattr(self, name)}')
         bad = [s for s in self.refit_at if not self.warmup_ticks < s <= self.n_ticks]
         if bad: raise ValueError(f'AgentConfig.refit_at ticks must lie in warmup_ticks+1..n_ticks, got {bad}')
@@ -86,14 +99,21 @@ class _Setup:
     "`Agent`, part 1 of 5: its configs, envs, tokenizer, run folder and loop (the cells below add the rest)."
     def __init__(self, env_cfg:EnvConfig|RandomTransitionsConfig|None=None, # the env (default: Montezuma's Revenge)
                  cfg:AgentConfig|None=None,          # policy and schedule (default `AgentConfig()`)
-                 run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new temp folder)
-                 gpt:GPTConfig|None=None,            # world-model size and window (layout, vocabulary, actions: from the tokenizer and env)
+                 run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new
+                                                     # temp folder)
+                 gpt:GPTConfig|None=None,            # world-model size and window (layout, vocabulary, actions: from
+                                                     # the tokenizer and env)
                  search:SearchConfig|None=None,      # the planner (its mode comes from the policy, its seed from cfg)
-                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train, cfg.tokenizer_kind, ...)`
-                 dvq:DVQConfig|None=None,            # Atari: the default tokenizer's DVQ (default `default_dvq(env_cfg)`)
-                 dvq_train:DVQTrainConfig|None=None, # Atari: how the DVQ is trained: on its corpus ('pretrained') or the replay ('trained')
-                 corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on (default `CorpusConfig()`)
-                 dvq_fine_tune:DVQTrainConfig|None=None, # Atari, 'pretrained': fine-tune it on the replay at the warm-up's end
+                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train,
+                                                     # cfg.tokenizer_kind, ...)`
+                 dvq:DVQConfig|None=None,            # Atari: the default tokenizer's DVQ (default
+                                                     # `default_dvq(env_cfg)`)
+                 dvq_train:DVQTrainConfig|None=None, # Atari: how the DVQ is trained: on its corpus ('pretrained') or
+                                                     # the replay ('trained')
+                 corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on (default
+                                                     # `CorpusConfig()`)
+                 dvq_fine_tune:DVQTrainConfig|None=None, # Atari, 'pretrained': fine-tune it on the replay at the
+                                                         # warm-up's end
                  patches:PatchConfig|None=None,      # Atari, 'patches': the patch codebook (default `PatchConfig()`)
                  resume:bool=True,                   # continue from the run's checkpoint when there is one
                  progress:bool=True):                # a tqdm bar
@@ -108,14 +128,17 @@ class _Setup:
         if cfg.policy in EXPLORERS and type(self) is Agent:
             raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: use learnmax.run.make_agent')
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)
-        if cfg.policy == 'count': self.search = self.search.replace(entropy=0.0, count_bonus=self.search.count_bonus or 1.0)
+        if cfg.policy == 'count': self.search = self.search.replace(entropy=0.0,
+                                                                    count_bonus=self.search.count_bonus or 1.0)
         self.gpt_cfg = world_model_config(self.tok, names, gpt)
         self.search.check(self.A, self.gpt_cfg.window)
-        if cfg.commit > self.search.depth: raise ValueError(f'AgentConfig.commit={cfg.commit} exceeds the search depth {self.search.depth}')
+        if cfg.commit > self.search.depth:
+            raise ValueError(f'AgentConfig.commit={cfg.commit} exceeds the search depth {self.search.depth}')
         self.run_dir = RunDir(run_dir or tempfile.mkdtemp(prefix='agent_'))
         self.configs = {'agent': cfg.to_dict(), 'env': env_cfg.to_dict(), 'gpt': self.gpt_cfg.to_dict(),
                         'search': self.search.to_dict(), 'tokenizer': self.tok.config(), **self._more_configs()}
-        self.loop = Loop(self.run_dir, cfg.n_ticks, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}', progress=progress,
+        self.loop = Loop(self.run_dir, cfg.n_ticks, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}',
+                         progress=progress,
                          postfix=('rooms', 'cells', 'pairs_frac'))
         self.cov, self.windows = make_coverage(env_cfg), WindowIndex(self.gpt_cfg.window, cfg.holdout)
         if resume and self.loop.ckpt.exists(): self._resume()
@@ -155,13 +178,18 @@ class _Checkpoints(_Setup):
     def _state(self, s:int) -> dict:
         "Everything a checkpoint after tick `s` holds (the replay is flushed first: its rows up to here are on disk)."
         self.replay.flush()
-        return dict(t=self.t, ep=self.ep.copy(), next_ep=self.next_ep, ep_len=self.ep_len.copy(), queue=[list(q) for q in self.queue],
+        return dict(t=self.t, ep=self.ep.copy(), next_ep=self.next_ep, ep_len=self.ep_len.copy(),
+                    queue=[list(q) for q in self.queue],
                     hist=[list(h) for h in self.hist], obs=list(self.obs), info=list(self.info), last=dict(self.last),
-                    envs=[e.clone_state() for e in self.envs], replay_rows=len(self.replay), np_rng=self.rng.bit_generator.state,
-                    gen=self.gen.get_state(), rng=rng_state(), counts=self.counts.state_dict(), coverage=self.cov.state_dict(),
+                    envs=[e.clone_state() for e in self.envs], replay_rows=len(self.replay),
+                    np_rng=self.rng.bit_generator.state,
+                    gen=self.gen.get_state(), rng=rng_state(), counts=self.counts.state_dict(),
+                    coverage=self.cov.state_dict(),
                     tokenizer=self.tok.state_dict() if self.tok.fitted else None,
-                    model=None if self.model is None else self.model.state_dict(), opt=None if self.opt is None else self.opt.state_dict(),
-                    score=dict(ep_ret=self.ep_ret.copy(), best=self.best_score, first_reward=self.first_reward, taken=self.taken),
+                    model=None if self.model is None else self.model.state_dict(),
+                    opt=None if self.opt is None else self.opt.state_dict(),
+                    score=dict(ep_ret=self.ep_ret.copy(), best=self.best_score, first_reward=self.first_reward,
+                               taken=self.taken),
                     more=self._more_state())
 
     def _resume(self):
@@ -180,13 +208,15 @@ class _Checkpoints(_Setup):
         if self.tok.fitted: self._tokenize_all()
         if ck['model'] is not None:
             self._new_model(); self.model.load_state_dict(ck['model']); self.opt.load_state_dict(ck['opt'])
-        for i, (e, snap) in enumerate(zip(self.envs, ck['envs'])): e.reset(seed=self.cfg.seed + i); e.restore_state(snap)
+        for i, (e, snap) in enumerate(zip(self.envs,
+                                          ck['envs'])): e.reset(seed=self.cfg.seed + i); e.restore_state(snap)
         sc = ck['score']
         self.ep_ret, self.best_score, self.first_reward, self.taken = sc['ep_ret'].copy(), sc['best'], sc['first_reward'], sc['taken']
         self._resume_more(ck['more'])
         set_rng_state(ck['rng'])
 
-    def _more_configs(self) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on resume
+    def _more_configs(self) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on
+                                                 # resume
     def _start_more(self): "What a subclass adds to a fresh start (nothing here)."
     def _more_state(self) -> dict: return {}     # what a subclass adds to a checkpoint
     def _resume_more(self, s:dict): "Restore what `_more_state` saved (nothing here)."
@@ -242,7 +272,8 @@ class _Learner(_Checkpoints):
         ds = WindowDataset(self.tokens, ctx + k, episodes=eps)
         if not len(ds): return {}
         ev = open_loop_eval(self.model, ds, k, ctx, self.cfg.eval_windows, seed=self.cfg.seed)
-        return {f'heldout_{m}': ev[m] for m in ('changed_acc', 'copy_changed_acc', 'acc', 'copy_acc', 'changed_frac')} | \
+        return {f'heldout_{m}': ev[m] for m in ('changed_acc', 'copy_changed_acc', 'acc', 'copy_acc',
+                                                'changed_frac')} | \
                dict(heldout_windows=ev['n_windows'], heldout_episodes=len(eps))
 
 # %% ../nbs/07_agent.ipynb #6dc856fe
@@ -259,7 +290,8 @@ class _Planner(_Learner):
         "Random actions (warm-up, `random` policy, no model yet) or the next committed actions of searched plans."
         N = self.cfg.n_envs
         if self.cfg.policy == 'random' or self.model is None: return self.rng.integers(self.A, size=N)
-        goals, groups = self._goals(), {}   # history length -> {(history, goal): (its arrays, goal, envs that stand there)}
+        goals, groups = self._goals(), {}   # history length -> {(history, goal): (its arrays, goal, envs that stand
+                                            # there)}
         for i in range(N):
             if self.queue[i]: continue
             h, g = self.history(i), None if goals is None else goals[i]
@@ -267,7 +299,8 @@ class _Planner(_Learner):
             groups.setdefault(len(h[0]), {}).setdefault(key, (h, g, []))[2].append(i)
         for T, same in sorted(groups.items()):
             hs, gs, envs = zip(*same.values())
-            p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search, self.counts,
+            p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search,
+                           self.counts,
                            self.gen, goal=None if goals is None else np.stack(gs))
             self._plan_seconds += p.seconds
             for r, e in enumerate(envs):    # envs in the same state take different first actions, best first

@@ -15,7 +15,8 @@ from .gpt import GPT
 __all__ = ['KEY_RAM', 'KEY_BIT', 'AtariCoverage', 'table_accuracy', 'TableCoverage', 'make_coverage']
 
 # %% ../nbs/06f_coverage.ipynb #19db5418
-KEY_RAM, KEY_BIT = 65, 2   # Montezuma: the inventory byte, and its bit of the first room's key (0 -> 2 with the key's 100 points)
+KEY_RAM, KEY_BIT = 65, 2   # Montezuma: the inventory byte, and its bit of the first room's key (0 -> 2 with the key's
+                           # 100 points)
 
 class AtariCoverage:
     "Rooms (from RAM), Go-Explore cells (with the room) and, in Montezuma, whether the first room's key was held."
@@ -29,7 +30,9 @@ class AtariCoverage:
     def record(self, model:GPT|None, env_steps:int) -> dict:
         return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key))
     def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key)
-    def load_state_dict(self, s:dict): self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key', False)
+    def load_state_dict(self,
+                        s:dict): self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key',
+                                                                                                            False)
 
 @torch.no_grad()
 def table_accuracy(model:GPT,      # a world model of a random-transitions env (frame layout)

@@ -32,7 +32,8 @@ def random_transitions_data(rt:RandomTransitionsConfig, # the table
     "(train, test) window datasets of the random-transitions env; test windows never occur in train."
     root = Path(root or tempfile.mkdtemp(prefix='rt_'))
     col = VecCollector(rt.replace(obs='token'), n_envs=8, seed=seed)
-    buf = ReplayBuffer(root/'replay', frame_shape=(), frame_dtype='int64', n_actions=rt.n_actions, cfg=ReplayConfig(chunk_size=4096))
+    buf = ReplayBuffer(root/'replay', frame_shape=(), frame_dtype='int64', n_actions=rt.n_actions,
+                       cfg=ReplayConfig(chunk_size=4096))
     n = 0
     while n < n_episodes:
         col.rollout(rt.episode_len)
@@ -45,7 +46,8 @@ def random_transitions_data(rt:RandomTransitionsConfig, # the table
 
 # %% ../nbs/05_data.ipynb #c59f8aaa
 @torch.no_grad()
-def tokenize_replay(encode,                 # `encode(uint8 frames (B, H, W, C)) -> ids (B, n_tokens)`, e.g. `DVQ.encode`
+def tokenize_replay(encode,                 # `encode(uint8 frames (B, H, W, C)) -> ids (B, n_tokens)`, e.g.
+                                            # `DVQ.encode`
                     n_tokens:int,           # tokens per frame
                     frames:ReplayBuffer,    # a buffer of frames
                     path:str|Path,          # folder of the new token buffer
@@ -65,7 +67,8 @@ def tokenize_replay(encode,                 # `encode(uint8 frames (B, H, W, C))
 # %% ../nbs/05_data.ipynb #68ba2549
 def kept_tokens(encode, n_tokens:int, frames:ReplayBuffer,
                 path:str|Path,   # folder of the token buffer
-                key=None,        # what else makes these tokens (JSON-able, e.g. a code mapping); must match a kept buffer's
+                key=None,        # what else makes these tokens (JSON-able, e.g. a code mapping); must match a kept
+                                 # buffer's
                 batch:int=256    # frames encoded at a time
                ) -> ReplayBuffer:
     "`tokenize_replay`, reusing the finished buffer at `path` when it was made from as many frames with the same `key`."

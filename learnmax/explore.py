@@ -35,7 +35,8 @@ def policy_run(run:RunConfig, # the shared run config
     "`run` with the agent's policy and seed replaced: every other part shared."
     return run.replace(agent=run.agent.replace(policy=policy, seed=seed).check())
 
-def compare_agents(run:RunConfig,             # what every run shares: env, schedule, tokenizer, world model, search (its policy and seed are replaced)
+def compare_agents(run:RunConfig,             # what every run shares: env, schedule, tokenizer, world model, search
+                                              # (its policy and seed are replaced)
                    policies:tuple,            # policies to compare, e.g. ('learnmax', 'random', 'reverse')
                    seeds:tuple,               # seeds of each policy
                    root:str|Path,             # run folders go to root/<policy>_s<seed>
@@ -45,7 +46,8 @@ def compare_agents(run:RunConfig,             # what every run shares: env, sche
                   ) -> dict:
     "{policy: {seed: metric records}} of every run, run or resumed as needed."
     if not policies or not seeds: raise ValueError('give at least one policy and one seed')
-    if not isinstance(run, RunConfig): raise TypeError(f'compare_agents takes a RunConfig (learnmax.run), got {type(run).__name__}')
+    if not isinstance(run, RunConfig):
+        raise TypeError(f'compare_agents takes a RunConfig (learnmax.run), got {type(run).__name__}')
     jobs = {(p, s): (policy_run(run, p, s), str(Path(root)/f'{p}_s{s}'), agent_kwargs) for p in policies for s in seeds}
     out = {p: {} for p in policies}
     bar = tqdm(total=len(jobs), desc='runs', disable=not progress)
@@ -90,7 +92,8 @@ def plot_curves(ax,             # a matplotlib axis
                 y:str,          # the metric
                 x:str='frames', # the x axis
                 colors:dict|None=None, # policy -> colour
-                band:str='sd'   # the band: 'sd' (one standard deviation) or 'ci95' (95% interval of the mean, Student's t)
+                band:str='sd'   # the band: 'sd' (one standard deviation) or 'ci95' (95% interval of the mean, Student's
+                                # t)
                ):
     "Mean over seeds of `y` against `x` per policy, with a band of one standard deviation or the 95% interval of the mean."
     if band not in ('sd', 'ci95'): raise ValueError(f"band must be 'sd' or 'ci95', got {band!r}")

@@ -24,11 +24,16 @@ class ExploreConfig(Config):
     "What the explorers add to the agent's schedule: excursions, salience, level 1 and goals."
     excursion: int = 32         # Go-Explore: env steps explored from a cell before going back to another
     repeat: float = 0.95        # Go-Explore: a random action repeats the previous one with this probability
-    salience: str = 'pixels'    # hierarchical: a step's salience score: 'pixels' (share of pixels that change) or 'novelty' (1/sqrt(1 + visits) of the new frame's tokens)
-    salience_pct: float = 98.0  # hierarchical: a step is salient when its score is at least this percentile of all so far
-    level_every: int = 32       # hierarchical: ticks between rebuilds of level 1 from the whole replay (from the warm-up's end)
-    decide_every: int = 4       # hierarchical: ticks between level-1 decisions of an env (and at each of its salient steps)
-    vector_dim: int = 64        # hierarchical: a frame's vector (its tokens' code vectors, randomly projected) has this size
+    salience: str = 'pixels'    # hierarchical: a step's salience score: 'pixels' (share of pixels that change) or
+                                # 'novelty' (1/sqrt(1 + visits) of the new frame's tokens)
+    salience_pct: float = 98.0  # hierarchical: a step is salient when its score is at least this percentile of all so
+                                # far
+    level_every: int = 32       # hierarchical: ticks between rebuilds of level 1 from the whole replay (from the
+                                # warm-up's end)
+    decide_every: int = 4       # hierarchical: ticks between level-1 decisions of an env (and at each of its salient
+                                # steps)
+    vector_dim: int = 64        # hierarchical: a frame's vector (its tokens' code vectors, randomly projected) has this
+                                # size
     goal_weight: float = 1.0    # hierarchical: weight of the level-1 target's frame in the frame planner's score
     max_roots: int = 16         # hierarchical: remembered states searched as level-1 roots (those chosen least first)
     match: float = 1.0          # 'plan' way back: share of the target frame's tokens that must match to have arrived
@@ -39,8 +44,10 @@ class ExploreConfig(Config):
         for f in ('excursion', 'level_every', 'decide_every', 'vector_dim', 'max_roots'):
             if getattr(self, f) < 1: raise ValueError(f'ExploreConfig.{f} must be >= 1, got {getattr(self, f)}')
         if not 0 <= self.repeat < 1: raise ValueError(f'ExploreConfig.repeat must lie in [0, 1), got {self.repeat}')
-        if self.salience not in ('pixels', 'novelty'): raise ValueError(f"ExploreConfig.salience must be 'pixels' or 'novelty', got {self.salience!r}")
-        if not 0 < self.salience_pct < 100: raise ValueError(f'ExploreConfig.salience_pct must lie in (0, 100), got {self.salience_pct}')
+        if self.salience not in ('pixels',
+                                 'novelty'): raise ValueError(f"ExploreConfig.salience must be 'pixels' or 'novelty', got {self.salience!r}")
+        if not 0 < self.salience_pct < 100:
+            raise ValueError(f'ExploreConfig.salience_pct must lie in (0, 100), got {self.salience_pct}')
         if not 0 < self.match <= 1: raise ValueError(f'ExploreConfig.match must lie in (0, 1], got {self.match}')
         if self.goal_weight < 0: raise ValueError(f'ExploreConfig.goal_weight must be >= 0, got {self.goal_weight}')
         return self
@@ -56,7 +63,8 @@ class Explorer(Agent):
         super().__init__(env_cfg, cfg, run_dir, **kwargs)
         self.walk_search = self.search.replace(entropy=0.0, count_bonus=0.0, goal_weight=1.0)
 
-    def _more_configs(self) -> dict: return dict(explore=self.explore_cfg.to_dict(), frontier=self.frontier_cfg.to_dict())
+    def _more_configs(self) -> dict: return dict(explore=self.explore_cfg.to_dict(),
+                                                 frontier=self.frontier_cfg.to_dict())
 
     def _start_more(self):
         N = self.cfg.n_envs
@@ -86,7 +94,8 @@ class Explorer(Agent):
     def _remember(self, i:int, key, obs, info, tokens=None, data=None) -> bool:
         "Visit `key` for env `i`'s current state."
         e = self.envs[i]
-        return self.frontier.visit(key, int(self.depth[i]), self._kept_obs(obs), info, seed=self.reset_seed[i], actions=lambda: self.path[i],
+        return self.frontier.visit(key, int(self.depth[i]), self._kept_obs(obs), info, seed=self.reset_seed[i],
+                                   actions=lambda: self.path[i],
                                    snapshot=e.clone_state, tokens=tokens, data=data)
 
     def _kept_obs(self, obs):
@@ -114,7 +123,8 @@ class Explorer(Agent):
             cur = self.tok.encode(np.asarray(obs)[None])
             if (cur[0] == goal[0]).mean() >= self.explore_cfg.match: return GoBack(obs, info, steps, True)
             if steps == budget: return GoBack(obs, info, steps, False)
-            p = plan_batch(self.model, cur[:, None], np.zeros((1, 0), np.int64), self.walk_search, None, self.gen, goal=goal)
+            p = plan_batch(self.model, cur[:, None], np.zeros((1, 0), np.int64), self.walk_search, None, self.gen,
+                           goal=goal)
             a = int(p.actions[0, 0]); obs, r, term, trunc, info = env.step(a); steps += 1
             self._moved(i, a); self.ep_ret[i] += r
             if term or trunc: return GoBack(obs, info, steps, False)
@@ -131,7 +141,8 @@ class GoExploreAgent(Explorer):
         super()._start_more()
         N = self.cfg.n_envs
         self.left, self.prev = np.full(N, self.explore_cfg.excursion), np.zeros(N, np.int64)
-        for i in range(N): self._remember(i, cell_key(self.obs[i], self.info[i]), self.obs[i], self.info[i], self._tokens(self.obs[i]), dict(score=0.0))
+        for i in range(N): self._remember(i, cell_key(self.obs[i], self.info[i]), self.obs[i], self.info[i],
+                                          self._tokens(self.obs[i]), dict(score=0.0))
 
     def _tokens(self, obs):
         return self.tok.encode(np.asarray(obs)[None])[0] if self.frontier_cfg.way == 'plan' and self.tok.fitted else None
@@ -164,5 +175,6 @@ class GoExploreAgent(Explorer):
 
     def _step(self, s:int, log:bool) -> dict:
         rec = super()._step(s, log)
-        if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'], return_steps=self.returns['steps'])
+        if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'],
+                           return_steps=self.returns['steps'])
         return rec

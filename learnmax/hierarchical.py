@@ -32,27 +32,36 @@ class _HierarchyState(Explorer):
                  search:SearchConfig|None=None, **kwargs):
         self.hierarchy_cfg, self.levels_cfg = (hierarchy or HierarchyConfig()).check(2), levels or LevelConfig()
         x = (explore or ExploreConfig()).check()
-        super().__init__(env_cfg, cfg, run_dir, x, frontier, search=(search or SearchConfig()).replace(goal_weight=x.goal_weight), **kwargs)
+        super().__init__(env_cfg, cfg, run_dir, x, frontier,
+                         search=(search or SearchConfig()).replace(goal_weight=x.goal_weight), **kwargs)
 
-    def _more_configs(self) -> dict: return dict(super()._more_configs(), hierarchy=self.hierarchy_cfg.to_dict(), levels=self.levels_cfg.to_dict())
+    def _more_configs(self) -> dict: return dict(super()._more_configs(), hierarchy=self.hierarchy_cfg.to_dict(),
+                                                 levels=self.levels_cfg.to_dict())
 
     def _start_more(self):
         super()._start_more()
         N = self.cfg.n_envs
         self.change, self.threshold, self.level = [], np.inf, None
-        self.candidates = []                     # remembered salient states: row, env, steps, seed, actions, snapshot, obs, info, tokens, score
+        self.candidates = []                     # remembered salient states: row, env, steps, seed, actions, snapshot,
+                                                 # obs, info, tokens, score
         self.seg_vecs, self.lhist = [[] for _ in range(N)], [([], []) for _ in range(N)]
-        self.seg2, self.lhist2 = [([], []) for _ in range(N)], [([], []) for _ in range(N)]   # level 2: the open segment's level-1 tokens and steps; the history
+        self.seg2, self.lhist2 = [([], []) for _ in range(N)], [([], []) for _ in range(N)]   # level 2: the open
+                                                                                              # segment's level-1 tokens
+                                                                                              # and steps; the history
         self.since_decide, self.hier = np.zeros(N, np.int64), None
         reasons = ('new', 'done', 'overdue', 'better', 'kept', 'none')
         self.decisions = dict.fromkeys(reasons + ('back',) + tuple(f'level2_{r}' for r in reasons), 0)
 
     def _more_state(self) -> dict:
-        pack = lambda lv: None if lv is None else dict({k: v for k, v in lv.items() if k not in ('lm', 'l2')}, model=lv['lm'].model.state_dict(),
+        pack = lambda lv: None if lv is None else dict({k: v for k, v in lv.items() if k not in ('lm', 'l2')},
+                                                       model=lv['lm'].model.state_dict(),
                                                        cfg=lv['lm'].model.cfg, l2=pack(lv.get('l2')))
-        return dict(self._explorer_state(), change=list(self.change), threshold=self.threshold, candidates=list(self.candidates),
-                    seg_vecs=[list(v) for v in self.seg_vecs], lhist=[(list(t), list(d)) for t, d in self.lhist], level=pack(self.level),
-                    seg2=[(list(t), list(d)) for t, d in self.seg2], lhist2=[(list(t), list(d)) for t, d in self.lhist2],
+        return dict(self._explorer_state(), change=list(self.change), threshold=self.threshold,
+                    candidates=list(self.candidates),
+                    seg_vecs=[list(v) for v in self.seg_vecs], lhist=[(list(t), list(d)) for t,
+                                                                      d in self.lhist], level=pack(self.level),
+                    seg2=[(list(t), list(d)) for t, d in self.seg2], lhist2=[(list(t), list(d)) for t,
+                                                                             d in self.lhist2],
                     since_decide=self.since_decide.copy(), decisions=dict(self.decisions),
                     hier=None if self.hier is None else [h.state_dict() for h in self.hier])
 
@@ -60,12 +69,15 @@ class _HierarchyState(Explorer):
         self._load_explorer(s)
         self.change, self.threshold, self.candidates = list(s['change']), s['threshold'], list(s['candidates'])
         self.seg_vecs, self.lhist = [list(v) for v in s['seg_vecs']], [(list(t), list(d)) for t, d in s['lhist']]
-        self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], [(list(t), list(d)) for t, d in s['lhist2']]
+        self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], [(list(t), list(d)) for t,
+                                                                              d in s['lhist2']]
         self.since_decide, self.decisions, self.level, self.hier = s['since_decide'].copy(), dict(s['decisions']), None, None
         def unpack(lv, level):
             if lv is None: return None
             m = GPT(lv['cfg']); m.load_state_dict(lv['model'])
-            return dict({k: v for k, v in lv.items() if k not in ('model', 'cfg', 'l2')}, lm=LevelModel(m, lv['seqs'], level), l2=unpack(lv['l2'], 2))
+            return dict({k: v for k, v in lv.items() if k not in ('model', 'cfg', 'l2')}, lm=LevelModel(m, lv['seqs'],
+                                                                                                        level),
+                                                                                                        l2=unpack(lv['l2'], 2))
         self.level = unpack(s['level'], 1)
         if self.level is not None:
             self._new_hierarchy()
@@ -78,7 +90,8 @@ class _HierarchyState(Explorer):
         self.hier = [Hierarchy(lms, self.hierarchy_cfg, exits, seed=self.cfg.seed + i) for i in range(self.cfg.n_envs)]
 
 # %% ../nbs/07e_hierarchical.ipynb #16dabb03
-def frame_tables(codes,            # (vocab, dim) the tokenizer's code vectors, or None (tokens without vectors: a random one each)
+def frame_tables(codes,            # (vocab, dim) the tokenizer's code vectors, or None (tokens without vectors: a
+                                   # random one each)
                  vocab:int, n_tokens:int, dim:int, seed:int=0) -> np.ndarray:
     "(n_tokens, vocab, dim): a frame's vector is the sum over its positions j of table[j, token_j] (codes, randomly projected)."
     rng = np.random.default_rng(seed)
@@ -108,12 +121,14 @@ class _HierarchyLevels(_HierarchyState):
     def _rebuild(self):
         "Levels 1 and 2 from the whole replay (`build_levels`), then each env's histories and the frontier's keys; plans start afresh."
         N = len(self.tokens)
-        ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N, np.int64); inv[order] = np.arange(N)
+        ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N,
+                                                                                                          np.int64); inv[order] = np.arange(N)
         chg = np.asarray(self.change[:N], float)
         if not np.isfinite(chg).any(): return
         self.threshold = float(np.nanpercentile(chg, self.explore_cfg.salience_pct))
         codes = self.tok.codes()
-        tables = frame_tables(None if codes is None else codes.detach().cpu().numpy(), self.gpt_cfg.vocab, self.tok.n_tokens,
+        tables = frame_tables(None if codes is None else codes.detach().cpu().numpy(), self.gpt_cfg.vocab,
+                              self.tok.n_tokens,
                               self.explore_cfg.vector_dim, self.cfg.seed)
         vec = frame_vectors(tables, self.tokens.frames(np.arange(N)))
         salient = np.nan_to_num(chg, nan=-np.inf)[order] >= self.threshold
@@ -130,7 +145,8 @@ class _HierarchyLevels(_HierarchyState):
     def _level2(self, l1:Level, l2:Level|None) -> dict|None:
         "What the agent keeps of level 2: its model, sequences, centroids, threshold and exits (the level-1 tokens its segments end with)."
         if l2 is None or l2.model is None: return None
-        ends = np.concatenate([q['tokens'] for q in l1.seqs])[l2.seg.end - 1]   # the level-1 token that ends each level-2 segment
+        ends = np.concatenate([q['tokens'] for q in l1.seqs])[l2.seg.end - 1]   # the level-1 token that ends each
+                                                                                # level-2 segment
         exits = {}
         for t2, t1 in zip(l2.labels.tolist(), ends.tolist()): exits.setdefault(int(t2), set()).add(int(t1))
         return dict(lm=LevelModel(l2.model, l2.seqs, level=2), seqs=l2.seqs, centroids=l2.tokens.centroids, exits=exits,
@@ -139,10 +155,12 @@ class _HierarchyLevels(_HierarchyState):
     def _replace_histories(self, l1:Level, vec:np.ndarray, inv:np.ndarray):
         "Each env's level-1 history and open segment, and the frontier's entries keyed by the new tokens (rows sorted by episode)."
         seqs, seg = l1.seqs, l1.seg
-        first = {q['episode']: k for k, q in enumerate(seqs)}; seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
+        first = {q['episode']: k for k, q in enumerate(seqs)}; seg_first = np.r_[0,
+                                                                                 np.cumsum([len(q['tokens']) for q in seqs])]
         def history(e, upto):   # episode e's tokens and durations of its first `upto` segments
             q = seqs[first[e]]; return q['tokens'][:upto].tolist(), q['durations'][:upto].tolist()
-        for i in range(self.cfg.n_envs):          # each env's current episode: its finished segments, and the frames of the open one
+        for i in range(self.cfg.n_envs):          # each env's current episode: its finished segments, and the frames of
+                                                  # the open one
             e = int(self.ep[i])
             if e in first:
                 k = len(seqs[first[e]]['tokens']); self.lhist[i] = history(e, k - 1)
@@ -154,8 +172,11 @@ class _HierarchyLevels(_HierarchyState):
             pos = inv[c['row']]; s_idx = int(np.searchsorted(seg.end, pos, side='right'))
             e = int(seg.episode[s_idx]); upto = s_idx - seg_first[first[e]] + 1
             toks_h, durs_h = history(e, upto)
-            self.frontier.visit(int(l1.labels[s_idx]), c['steps'], c['obs'], c['info'], seed=c['seed'], actions=lambda: c['actions'],
-                                snapshot=lambda: c['snapshot'], tokens=c['tokens'], data=dict(tokens=toks_h, durations=durs_h, score=c['score']))
+            self.frontier.visit(int(l1.labels[s_idx]), c['steps'], c['obs'], c['info'], seed=c['seed'],
+                                actions=lambda: c['actions'],
+                                snapshot=lambda: c['snapshot'], tokens=c['tokens'], data=dict(tokens=toks_h,
+                                                                                              durations=durs_h,
+                                                                                              score=c['score']))
 
 # %% ../nbs/07e_hierarchical.ipynb #286cf211
 class _HierarchyDecisions(_HierarchyLevels):
@@ -167,7 +188,8 @@ class _HierarchyDecisions(_HierarchyLevels):
         t, d = self.lhist[i]                                    # already holds `tok` last
         if len(t) >= 2:
             p = self.level['lm'].next_probs([t[:-1], t], [d[:-1], d])
-            if float(js_divergence(p[:1], p[1:])[0]) > l2['threshold'] and self.seg2[i][0]:   # the previous level-1 step was salient
+            if float(js_divergence(p[:1], p[1:])[0]) > l2['threshold'] and self.seg2[i][0]:   # the previous level-1
+                                                                                              # step was salient
                 toks1, st = self.seg2[i]
                 t2 = nearest_token(self.level['centroids'][toks1], l2['centroids'], self.levels_cfg.end_weight)
                 self.lhist2[i][0].append(t2); self.lhist2[i][1].append(int(sum(st)))
@@ -178,13 +200,15 @@ class _HierarchyDecisions(_HierarchyLevels):
     def _decide(self, i, obs, info):
         "Search level 1 for env `i` and keep or replace its plan; go back to the plan's root when that is a remembered state."
         self.since_decide[i] = 0
-        if not self.lhist[i][0]:        # no level-1 state yet in this episode: nothing to plan from, and no reason to leave
+        if not self.lhist[i][0]:        # no level-1 state yet in this episode: nothing to plan from, and no reason to
+                                        # leave
             self.decisions['none'] += 1; return obs, info, False
         roots, keys = [dict(tokens=self.lhist[i][0], durations=self.lhist[i][1], cost=0)], [None]
         ents = sorted(self.frontier.entries.values(), key=lambda e: (e.chosen, e.steps))[:self.explore_cfg.max_roots]
         for e in ents:
             if e.data and e.data['tokens']:
-                roots.append(dict(tokens=e.data['tokens'], durations=e.data['durations'], cost=self.frontier.cost(e.key))); keys.append(e.key)
+                roots.append(dict(tokens=e.data['tokens'], durations=e.data['durations'],
+                                  cost=self.frontier.cost(e.key))); keys.append(e.key)
         roots2 = [dict(tokens=self.lhist2[i][0], durations=self.lhist2[i][1], cost=0)] if self.lhist2[i][0] else []
         whys = self.hier[i].decide([roots, roots2][:len(self.hier[i].levels)], int(self.clock[i]))
         why = whys[0]; self.decisions[why] += 1
@@ -194,7 +218,8 @@ class _HierarchyDecisions(_HierarchyLevels):
         key = keys[plan.root]; self.frontier[key].chosen += 1
         back = self._go_back(i, key)
         self.decisions['back'] += 1
-        if back.reached: self.lhist[i] = (list(self.frontier[key].data['tokens']), list(self.frontier[key].data['durations']))
+        if back.reached: self.lhist[i] = (list(self.frontier[key].data['tokens']),
+                                          list(self.frontier[key].data['durations']))
         else: self.lhist[i] = ([], [])
         self.seg2[i], self.lhist2[i] = ([], []), ([], [])       # level 2 restarts from the state gone back to
         self.seg_vecs[i] = []; plan.root = 0 if back.reached else plan.root
@@ -241,22 +266,28 @@ class HierarchicalAgent(_HierarchyDecisions):
                                         snapshot=self.envs[i].clone_state() if self.frontier_cfg.way == 'restore' else None,
                                         obs=self._kept_obs(obs), info=info, tokens=tokens, score=float(self.ep_ret[i])))
             if self.level is not None and self.seg_vecs[i]:
-                tok, n = nearest_token(self.seg_vecs[i], self.level['centroids'], self.levels_cfg.end_weight), len(self.seg_vecs[i])
+                tok, n = nearest_token(self.seg_vecs[i], self.level['centroids'],
+                                       self.levels_cfg.end_weight), len(self.seg_vecs[i])
                 self.lhist[i][0].append(tok); self.lhist[i][1].append(n); self.seg_vecs[i] = []
                 self.hier[i].keepers[0].reached(tok, int(self.clock[i])); self._level2_step(i, tok, n)
-                self.frontier.visit(tok, int(self.depth[i]), self._kept_obs(obs), info, seed=self.reset_seed[i], actions=lambda: self.path[i],
+                self.frontier.visit(tok, int(self.depth[i]), self._kept_obs(obs), info, seed=self.reset_seed[i],
+                                    actions=lambda: self.path[i],
                                     snapshot=self.envs[i].clone_state, tokens=tokens,
-                                    data=dict(tokens=list(self.lhist[i][0]), durations=list(self.lhist[i][1]), score=float(self.ep_ret[i])))
-        if self.hier is None or not (salient or self.since_decide[i] >= self.explore_cfg.decide_every): return obs, info, False
+                                    data=dict(tokens=list(self.lhist[i][0]), durations=list(self.lhist[i][1]),
+                                              score=float(self.ep_ret[i])))
+        if self.hier is None or not (salient or self.since_decide[i] >= self.explore_cfg.decide_every):
+            return obs, info, False
         return self._decide(i, obs, info)
 
     def _step(self, s:int, log:bool) -> dict:
-        if s == self.cfg.warmup_ticks + 1:              # a first threshold from the warm-up: salient states are remembered from here on
+        if s == self.cfg.warmup_ticks + 1:              # a first threshold from the warm-up: salient states are
+                                                        # remembered from here on
             self.threshold = float(np.nanpercentile(np.asarray(self.change, float), self.explore_cfg.salience_pct))
         if s > self.cfg.warmup_ticks and (s - self.cfg.warmup_ticks) % self.explore_cfg.level_every == 0:
             t0 = time.perf_counter(); self._rebuild(); self.last['level_seconds'] = time.perf_counter() - t0
         rec = super()._step(s, log)
-        if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'], return_steps=self.returns['steps'],
+        if log: rec.update(frontier=len(self.frontier), returns=self.returns['count'],
+                           return_steps=self.returns['steps'],
                            salient=len(self.candidates), **{f'decisions_{k}': v for k, v in self.decisions.items()})
         return rec
 

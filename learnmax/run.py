@@ -28,7 +28,8 @@ from .tokenizer import default_dvq, pretrain_config
 __all__ = ['SIGHTED', 'RunConfig', 'make_agent']
 
 # %% ../nbs/07c_run.ipynb #533943a6
-SIGHTED = dict(decode='parallel', copy_keep=0.1)   # how the paper and large world models read patch tokens: a whole frame per pass, one unchanged target in ten
+SIGHTED = dict(decode='parallel', copy_keep=0.1)   # how the paper and large world models read patch tokens: a whole
+                                                   # frame per pass, one unchanged target in ten
 _ENVS = {c.__name__: c for c in (EnvConfig, RandomTransitionsConfig)}
 _OPTIONAL = {'dvq': DVQConfig, 'dvq_train': DVQTrainConfig}
 
@@ -36,20 +37,32 @@ _OPTIONAL = {'dvq': DVQConfig, 'dvq_train': DVQTrainConfig}
 class RunConfig:
     "Every part of one agent run: env, schedule, tokenizer, world model, search and the explorers' settings."
     env: EnvConfig|RandomTransitionsConfig = dataclasses.field(default_factory=EnvConfig)
-    agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)    # policy, schedule, seed, tokenizer kind (`agent.tokenizer_kind`)
-    gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding (layout, vocabulary, actions: from the tokenizer and env)
-    search: SearchConfig = dataclasses.field(default_factory=SearchConfig) # the planner (its mode follows the policy, its seed the agent's)
-    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.tokenizer_kind 'patches': the codebook
-    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # agent.tokenizer_kind 'patches' or 'pretrained': the corpus the tokenizer is made from
+    agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)    # policy, schedule, seed, tokenizer kind
+                                                                           # (`agent.tokenizer_kind`)
+    gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding (layout, vocabulary,
+                                                                           # actions: from the tokenizer and env)
+    search: SearchConfig = dataclasses.field(default_factory=SearchConfig) # the planner (its mode follows the policy,
+                                                                           # its seed the agent's)
+    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.tokenizer_kind 'patches': the
+                                                                           # codebook
+    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # agent.tokenizer_kind 'patches' or
+                                                                           # 'pretrained': the corpus the tokenizer is
+                                                                           # made from
     dvq: DVQConfig|None = None                # the DVQ kinds: the DVQ (None: `default_dvq(env)`)
-    dvq_train: DVQTrainConfig|None = None     # 'pretrained', 'trained': its training (None: `pretrain_config()`, `DVQTrainConfig()`)
-    explore: ExploreConfig = dataclasses.field(default_factory=ExploreConfig)       # 'goexplore', 'hierarchical': excursions, salience, level 1
-    frontier: FrontierConfig = dataclasses.field(default_factory=FrontierConfig)    # 'goexplore', 'hierarchical': the way back
-    hierarchy: HierarchyConfig = dataclasses.field(default_factory=HierarchyConfig) # 'hierarchical': the level-1 and level-2 searches
-    levels: LevelConfig = dataclasses.field(default_factory=LevelConfig)            # 'hierarchical': segments, clustering, the level-1 model
+    dvq_train: DVQTrainConfig|None = None     # 'pretrained', 'trained': its training (None: `pretrain_config()`,
+                                              # `DVQTrainConfig()`)
+    explore: ExploreConfig = dataclasses.field(default_factory=ExploreConfig)       # 'goexplore', 'hierarchical':
+                                                                                    # excursions, salience, level 1
+    frontier: FrontierConfig = dataclasses.field(default_factory=FrontierConfig)    # 'goexplore', 'hierarchical': the
+                                                                                    # way back
+    hierarchy: HierarchyConfig = dataclasses.field(default_factory=HierarchyConfig) # 'hierarchical': the level-1 and
+                                                                                    # level-2 searches
+    levels: LevelConfig = dataclasses.field(default_factory=LevelConfig)            # 'hierarchical': segments,
+                                                                                    # clustering, the level-1 model
 
     @classmethod
-    def profile(cls, name:str='quick', # one of `PROFILES`: 'quick' (blind, a minute), 'paper' (this machine, sighted), 'large' (a GPU)
+    def profile(cls, name:str='quick', # one of `PROFILES`: 'quick' (blind, a minute), 'paper' (this machine, sighted),
+                                       # 'large' (a GPU)
                 **agent):              # `AgentConfig` fields to change (policy, seed, n_ticks, tokenizer_kind, ...)
         "Every part at profile `name`; `agent` overrides fields of the schedule."
         if name not in PROFILES: raise ValueError(f"unknown profile {name!r}: choose one of {PROFILES}")
@@ -69,7 +82,8 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         "Every part as a plain dict (None where a part is unused), and the env's type."
-        d = {f.name: None if getattr(self, f.name) is None else getattr(self, f.name).to_dict() for f in dataclasses.fields(self)}
+        d = {f.name: None if getattr(self, f.name) is None else getattr(self,
+                                                                        f.name).to_dict() for f in dataclasses.fields(self)}
         return {**d, 'env_type': type(self.env).__name__}
 
     @classmethod
@@ -79,7 +93,8 @@ class RunConfig:
         for f in dataclasses.fields(cls):
             if f.name not in d: continue
             if d[f.name] is None: kw[f.name] = None; continue
-            kind = _ENVS[d.get('env_type', 'EnvConfig')] if f.name == 'env' else _OPTIONAL.get(f.name) or type(f.default_factory())
+            kind = _ENVS[d.get('env_type',
+                               'EnvConfig')] if f.name == 'env' else _OPTIONAL.get(f.name) or type(f.default_factory())
             kw[f.name] = kind.from_dict(d[f.name])
         return cls(**kw)
 
