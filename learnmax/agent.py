@@ -40,6 +40,7 @@ POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random':
 EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`,
                                             # chapter `07c_run`)
 
+# %% ../nbs/07_agent.ipynb #ea048e9a
 @dataclasses.dataclass(frozen=True)
 class AgentConfig(Config):
     "The online agent's policy and its schedule of acting, learning, logging and checkpointing (in ticks)."
@@ -96,7 +97,7 @@ class AgentConfig(Config):
 
 # %% ../nbs/07_agent.ipynb #61790b54
 class _Setup:
-    "`Agent`, part 1 of 5: its configs, envs, tokenizer, run folder and loop (the cells below add the rest)."
+    "`Agent`, part 1 of 6: its configs, envs, tokenizer, run folder and loop (the cells below add the rest)."
     def __init__(self, env_cfg:EnvConfig|RandomTransitionsConfig|None=None, # the env (default: Montezuma's Revenge)
                  cfg:AgentConfig|None=None,          # policy and schedule (default `AgentConfig()`)
                  run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new
@@ -147,9 +148,9 @@ class _Setup:
     @property
     def env(self): return self.envs[0]   # the first env (for snapshots and pictures)
 
-# %% ../nbs/07_agent.ipynb #6874bc48
-class _Checkpoints(_Setup):
-    "`Agent`, part 2: a fresh start, what a checkpoint holds, and the resume; four hooks a subclass fills."
+# %% ../nbs/07_agent.ipynb #df4959e2
+class _Start(_Setup):
+    "`Agent`, part 2: a fresh start, and the two hooks of a subclass's own configs and start."
     def _start(self):
         cfg = self.cfg
         if (self.run_dir/'replay').exists():   # checked before anything is touched
@@ -175,6 +176,12 @@ class _Checkpoints(_Setup):
         if self.tok.fitted: self._tokenize_all()
         self._start_more()
 
+    def _more_configs(self) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on
+    def _start_more(self): "What a subclass adds to a fresh start (nothing here)."
+
+# %% ../nbs/07_agent.ipynb #532bbb7b
+class _Checkpoints(_Start):
+    "`Agent`, part 3: what a checkpoint holds, and the resume; two hooks for a subclass's own state."
     def _state(self, s:int) -> dict:
         "Everything a checkpoint after tick `s` holds (the replay is flushed first: its rows up to here are on disk)."
         self.replay.flush()
@@ -215,15 +222,12 @@ class _Checkpoints(_Setup):
         self._resume_more(ck['more'])
         set_rng_state(ck['rng'])
 
-    def _more_configs(self) -> dict: return {}   # a subclass's own configs, recorded in config.json and checked on
-                                                 # resume
-    def _start_more(self): "What a subclass adds to a fresh start (nothing here)."
     def _more_state(self) -> dict: return {}     # what a subclass adds to a checkpoint
     def _resume_more(self, s:dict): "Restore what `_more_state` saved (nothing here)."
 
 # %% ../nbs/07_agent.ipynb #ca81b996
 class _Learner(_Checkpoints):
-    "`Agent`, part 3: the tokenizer fitted on the replay, the world model, its training rounds and its held-out judgement."
+    "`Agent`, part 4: the tokenizer fitted on the replay, the world model, its training rounds and its held-out judgement."
     def _tokenize_all(self):
         "The token buffer of the whole replay, the current observations' tokens, and the windows to train on."
         shutil.rmtree(self.run_dir/'tokens', ignore_errors=True)
@@ -278,7 +282,7 @@ class _Learner(_Checkpoints):
 
 # %% ../nbs/07_agent.ipynb #6dc856fe
 class _Planner(_Learner):
-    "`Agent`, part 4: the actions, random or from one batched search of the world model for every env that needs a plan."
+    "`Agent`, part 5: the actions, random or from one batched search of the world model for every env that needs a plan."
     def history(self, i:int) -> tuple[np.ndarray, np.ndarray]:
         "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n) (the current frame last) and the T-1 actions."
         keep = self.gpt_cfg.window - self.search.depth
@@ -314,7 +318,7 @@ class _Planner(_Learner):
 
 # %% ../nbs/07_agent.ipynb #00d69178
 class _Ticks(_Planner):
-    "`Agent`, part 5: the tick, which steps every env once, and its two hooks for a subclass."
+    "`Agent`, part 6: the tick, which steps every env once, and its two hooks for a subclass."
     def tick(self):
         "Step every env once; remember, count and record; reset the envs whose episode ended (or that a subclass moved)."
         cfg, acts = self.cfg, self._act()

@@ -58,10 +58,10 @@ class _HierarchyState(Explorer):
                                                        cfg=lv['lm'].model.cfg, l2=pack(lv.get('l2')))
         return dict(self._explorer_state(), change=list(self.change), threshold=self.threshold,
                     candidates=list(self.candidates),
-                    seg_vecs=[list(v) for v in self.seg_vecs], lhist=[(list(t), list(d)) for t,
-                                                                      d in self.lhist], level=pack(self.level),
-                    seg2=[(list(t), list(d)) for t, d in self.seg2], lhist2=[(list(t), list(d)) for t,
-                                                                             d in self.lhist2],
+                    seg_vecs=[list(v) for v in self.seg_vecs],
+                    lhist=[(list(t), list(d)) for t, d in self.lhist], level=pack(self.level),
+                    seg2=[(list(t), list(d)) for t, d in self.seg2],
+                    lhist2=[(list(t), list(d)) for t, d in self.lhist2],
                     since_decide=self.since_decide.copy(), decisions=dict(self.decisions),
                     hier=None if self.hier is None else [h.state_dict() for h in self.hier])
 
@@ -69,15 +69,14 @@ class _HierarchyState(Explorer):
         self._load_explorer(s)
         self.change, self.threshold, self.candidates = list(s['change']), s['threshold'], list(s['candidates'])
         self.seg_vecs, self.lhist = [list(v) for v in s['seg_vecs']], [(list(t), list(d)) for t, d in s['lhist']]
-        self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], [(list(t), list(d)) for t,
-                                                                              d in s['lhist2']]
+        self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], \
+                                   [(list(t), list(d)) for t, d in s['lhist2']]
         self.since_decide, self.decisions, self.level, self.hier = s['since_decide'].copy(), dict(s['decisions']), None, None
         def unpack(lv, level):
             if lv is None: return None
             m = GPT(lv['cfg']); m.load_state_dict(lv['model'])
-            return dict({k: v for k, v in lv.items() if k not in ('model', 'cfg', 'l2')}, lm=LevelModel(m, lv['seqs'],
-                                                                                                        level),
-                                                                                                        l2=unpack(lv['l2'], 2))
+            return dict({k: v for k, v in lv.items() if k not in ('model', 'cfg', 'l2')},
+                        lm=LevelModel(m, lv['seqs'], level), l2=unpack(lv['l2'], 2))
         self.level = unpack(s['level'], 1)
         if self.level is not None:
             self._new_hierarchy()
@@ -121,8 +120,7 @@ class _HierarchyLevels(_HierarchyState):
     def _rebuild(self):
         "Levels 1 and 2 from the whole replay (`build_levels`), then each env's histories and the frontier's keys; plans start afresh."
         N = len(self.tokens)
-        ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N,
-                                                                                                          np.int64); inv[order] = np.arange(N)
+        ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N, np.int64); inv[order] = np.arange(N)
         chg = np.asarray(self.change[:N], float)
         if not np.isfinite(chg).any(): return
         self.threshold = float(np.nanpercentile(chg, self.explore_cfg.salience_pct))
@@ -155,8 +153,7 @@ class _HierarchyLevels(_HierarchyState):
     def _replace_histories(self, l1:Level, vec:np.ndarray, inv:np.ndarray):
         "Each env's level-1 history and open segment, and the frontier's entries keyed by the new tokens (rows sorted by episode)."
         seqs, seg = l1.seqs, l1.seg
-        first = {q['episode']: k for k, q in enumerate(seqs)}; seg_first = np.r_[0,
-                                                                                 np.cumsum([len(q['tokens']) for q in seqs])]
+        first = {q['episode']: k for k, q in enumerate(seqs)}; seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
         def history(e, upto):   # episode e's tokens and durations of its first `upto` segments
             q = seqs[first[e]]; return q['tokens'][:upto].tolist(), q['durations'][:upto].tolist()
         for i in range(self.cfg.n_envs):          # each env's current episode: its finished segments, and the frames of
@@ -174,9 +171,8 @@ class _HierarchyLevels(_HierarchyState):
             toks_h, durs_h = history(e, upto)
             self.frontier.visit(int(l1.labels[s_idx]), c['steps'], c['obs'], c['info'], seed=c['seed'],
                                 actions=lambda: c['actions'],
-                                snapshot=lambda: c['snapshot'], tokens=c['tokens'], data=dict(tokens=toks_h,
-                                                                                              durations=durs_h,
-                                                                                              score=c['score']))
+                                snapshot=lambda: c['snapshot'], tokens=c['tokens'],
+                                data=dict(tokens=toks_h, durations=durs_h, score=c['score']))
 
 # %% ../nbs/07e_hierarchical.ipynb #286cf211
 class _HierarchyDecisions(_HierarchyLevels):

@@ -82,8 +82,8 @@ class RunConfig:
 
     def to_dict(self) -> dict:
         "Every part as a plain dict (None where a part is unused), and the env's type."
-        d = {f.name: None if getattr(self, f.name) is None else getattr(self,
-                                                                        f.name).to_dict() for f in dataclasses.fields(self)}
+        d = {f.name: None if getattr(self, f.name) is None else getattr(self, f.name).to_dict()
+             for f in dataclasses.fields(self)}
         return {**d, 'env_type': type(self.env).__name__}
 
     @classmethod

@@ -49,8 +49,8 @@ def plot_predicted_vs_real(paths:list[dict], # from `predicted_vs_real`
                           ):
     "Per path, three rows: predicted frames (decoded tokens), the real frames' tokens decoded, the real frames."
     import matplotlib.pyplot as plt
-    d, rows = len(paths[0]['actions']), (('predicted', 'predicted'), ('real, tokenized', 'real_decoded'), ('real',
-                                                                                                           'real'))
+    d, rows = len(paths[0]['actions']), (('predicted', 'predicted'), ('real, tokenized', 'real_decoded'),
+                                         ('real', 'real'))
     fig = fig or plt.figure(figsize=(1.6 * d, 1.7 * 3 * len(paths)))
     axs = fig.subplots(3 * len(paths), d, squeeze=False)
     for i, p in enumerate(paths):
