@@ -12,7 +12,7 @@ from .envs import EnvConfig, RandomTransitionsConfig, cell, make_env
 from .gpt import GPT
 
 # %% auto #0
-__all__ = []
+__all__ = ['KEY_RAM', 'KEY_BIT', 'AtariCoverage', 'table_accuracy', 'TableCoverage', 'make_coverage']
 
 # %% ../nbs/06f_coverage.ipynb #19db5418
 KEY_RAM, KEY_BIT = 65, 2   # Montezuma: the inventory byte, and its bit of the first room's key (0 -> 2 with the key's
@@ -30,9 +30,8 @@ class AtariCoverage:
     def record(self, model:GPT|None, env_steps:int) -> dict:
         return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key))
     def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key)
-    def load_state_dict(self,
-                        s:dict): self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']),
-                        s.get('key', False)
+    def load_state_dict(self, s:dict):
+        self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key', False)
 
 @torch.no_grad()
 def table_accuracy(model:GPT,      # a world model of a random-transitions env (frame layout)
