@@ -27,7 +27,8 @@ from .search import SearchConfig, VisitCounts, plan_batch
 from .patches import PatchConfig
 from .tokenizer import TOKENIZER_KINDS, Tokenizer, make_tokenizer, world_model_config
 from .split import WindowDataset
-from .train import TrainConfig, make_optimizer, tokenize_replay, train_step
+from .data import tokenize_replay
+from .train import TrainConfig, make_optimizer, train_step
 from .wm_eval import open_loop_eval
 from .windows import WindowIndex, window_tensors
 

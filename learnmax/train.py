@@ -205,11 +205,3 @@ def train_gpt(cfg:GPTConfig,             # the model
     model.train()
     loop.run(step, one_step, state, configs, held_out if test_ds is not None and len(test_ds) else None, stop_at)
     return model.eval(), run
-
-# %% ../nbs/05_train.ipynb #16e1b302
-def __getattr__(name):
-    "`tokenize_replay` is in `learnmax.data`; it is forwarded for the importers that still ask this module for it."
-    if name == 'tokenize_replay':
-        from learnmax.data import tokenize_replay
-        return tokenize_replay
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
