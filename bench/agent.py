@@ -27,7 +27,8 @@ import time
 
 import torch
 
-from learnmax.agent import Agent, AgentConfig
+from learnmax.agent import Agent
+from learnmax.agent_config import AgentConfig
 from learnmax.config import read_metrics
 from learnmax.dvq import DVQConfig
 from learnmax.envs import EnvConfig

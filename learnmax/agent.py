@@ -5,7 +5,6 @@
 # %% ../nbs/07_agent.ipynb #c5a9185e
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import tempfile
 import time
@@ -15,7 +14,8 @@ import numpy as np
 import torch
 
 from .corpus import CorpusConfig
-from .config import Config, RunDir, rng_state, seed_everything, set_rng_state
+from .agent_config import EXPLORERS, POLICIES, AgentConfig
+from .config import RunDir, rng_state, seed_everything, set_rng_state
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
 from .coverage import make_coverage
@@ -25,7 +25,7 @@ from .loop import Loop
 from .replay import ReplayBuffer, ReplayConfig
 from .search import SearchConfig, VisitCounts, plan_batch
 from .patches import PatchConfig
-from .tokenizer import TOKENIZER_KINDS, Tokenizer, make_tokenizer, world_model_config
+from .tokenizer import Tokenizer, make_tokenizer, world_model_config
 from .split import WindowDataset
 from .data import tokenize_replay
 from .train import TrainConfig, make_optimizer, train_step
@@ -33,68 +33,7 @@ from .wm_eval import open_loop_eval
 from .windows import WindowIndex, window_tensors
 
 # %% auto #0
-__all__ = ['POLICIES', 'EXPLORERS', 'AgentConfig', 'Agent']
-
-# %% ../nbs/07_agent.ipynb #49ddcf08
-POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
-            'goexplore': None, 'hierarchical': 'learn'}
-EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`,
-                                            # chapter `07c_run`)
-
-# %% ../nbs/07_agent.ipynb #ea048e9a
-@dataclasses.dataclass(frozen=True)
-class AgentConfig(Config):
-    "The online agent's policy and its schedule of acting, learning, logging and checkpointing (in ticks)."
-    policy: str = 'learnmax'      # 'learnmax' (seek uncertainty), 'reverse' (follow certainty), 'band', 'random',
-                                  # 'count' (seek the unseen), or an explorer
-    n_envs: int = 4               # envs stepped together; one tick = one step of each
-    n_ticks: int = 64             # ticks in all (env steps: n_ticks * n_envs)
-    warmup_ticks: int = 16        # random ticks before the tokenizer is fitted, the world model trained and planning
-                                  # starts
-    commit: int = 1               # actions of each searched path played before the next search (1..search depth)
-    reset_after: int = 0          # start a new episode after this many actions (0: only when the game ends)
-    train_every: int = 4          # ticks between world-model training rounds
-    round_steps: int = 8          # AdamW steps per round
-    batch_size: int = 16          # windows per step
-    lr: float = 1e-2              # world-model learning rate (constant)
-    tokenizer_kind: str = 'pretrained'  # Atari tokenizer: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ
-                                        # on a corpus, cached), 'trained' (on the warm-up's replay) or 'random'
-    refit_at: tuple = ()          # later ticks at which the tokenizer is fitted again on the whole replay ('trained',
-                                  # fine-tuning)
-    tokenizer_seed: int|None = 0  # seed of the pretrained tokenizer (one cached tokenizer for every run); None: the
-                                  # agent's seed
-    log_every: int = 4            # ticks between metric records
-    holdout: int = 0              # episodes 0, holdout, 2*holdout, ... are kept out of training and judge the model at
-                                  # each record (0: none)
-    eval_windows: int = 64        # held-out windows judged per record (a seeded draw)
-    eval_k: int = 8               # steps each is predicted open loop
-    ckpt_every: int = 16          # ticks between checkpoints (and at the end)
-    seed: int = 0                 # seeds the envs, the actions, the models, the data order and the search
-    _paper = dict(n_envs=8, n_ticks=3125, warmup_ticks=250, commit=2, train_every=8, round_steps=8, batch_size=32,
-                  lr=1e-3,
-                  log_every=125, ckpt_every=1250, holdout=10, tokenizer_kind='patches')   # 100,000 frames a run: seven
-                                                                                          # to nine minutes here
-    _large = dict(n_ticks=25000)   # 800,000 frames
-    _renamed = dict(n_steps='n_ticks', warmup='warmup_ticks', gpt_steps='round_steps', dvq='tokenizer_kind',
-                    dvq_at='refit_at',
-                    dvq_seed='tokenizer_seed')
-
-    def check(self) -> AgentConfig:
-        "Refuse an inconsistent schedule, naming the field; return self."
-        if self.policy not in POLICIES:
-            raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
-        if self.tokenizer_kind not in TOKENIZER_KINDS:
-            raise ValueError(f'AgentConfig.tokenizer_kind must be one of {TOKENIZER_KINDS}, got {self.tokenizer_kind!r}')
-        if not 1 <= self.warmup_ticks <= self.n_ticks:
-            raise ValueError(f'AgentConfig.warmup_ticks must lie in 1..n_ticks={self.n_ticks}, got {self.warmup_ticks}')
-        if self.holdout < 0 or self.holdout == 1:
-            raise ValueError(f'AgentConfig.holdout must be 0 (none) or >= 2, got {self.holdout}')
-        for name in ('n_envs', 'commit', 'train_every', 'round_steps', 'batch_size', 'log_every', 'ckpt_every',
-                     'eval_windows', 'eval_k'):
-            if getattr(self, name) < 1: raise ValueError(f'AgentConfig.{name} must be >= 1, got {getattr(self, name)}')
-        bad = [s for s in self.refit_at if not self.warmup_ticks < s <= self.n_ticks]
-        if bad: raise ValueError(f'AgentConfig.refit_at ticks must lie in warmup_ticks+1..n_ticks, got {bad}')
-        return self
+__all__ = ['Agent']
 
 # %% ../nbs/07_agent.ipynb #61790b54
 class _Setup:

@@ -9,7 +9,8 @@ import dataclasses
 
 import numpy as np
 
-from .agent import Agent, AgentConfig
+from .agent import Agent
+from .agent_config import AgentConfig
 from .config import Config
 from .envs import EnvConfig, cell
 from .frontier import Frontier, FrontierConfig, GoBack, go_back

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from .agent import AgentConfig
+from .agent_config import AgentConfig
 from .explorers import ExploreConfig, Explorer
 from .frontier import Frontier, FrontierConfig
 from .hierarchy import Hierarchy, HierarchyConfig, LevelModel

@@ -134,7 +134,7 @@ def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.p
 # %% ../nbs/12_paper.ipynb #395b18f6
 def library_profiles() -> list[dict]:
     "The fields of every component's config at the `quick`, `paper` and `large` profiles, as the code at this commit defines them."
-    from learnmax.agent import AgentConfig
+    from learnmax.agent_config import AgentConfig
     from learnmax.corpus import CorpusConfig
     from learnmax.dvq import DVQConfig
     from learnmax.dvq_train import DVQTrainConfig

@@ -8,7 +8,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .agent import Agent, AgentConfig
+from .agent import Agent
+from .agent_config import AgentConfig
 from .config import PROFILES
 from .corpus import CorpusConfig
 from .dvq import DVQConfig

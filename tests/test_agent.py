@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from learnmax.agent import Agent, AgentConfig
+from learnmax.agent import Agent
+from learnmax.agent_config import AgentConfig
 from learnmax.config import read_metrics
 from learnmax.envs import RandomTransitionsConfig
 from learnmax.loop import CheckpointError
@@ -29,7 +30,8 @@ def test_kill_9_then_resume_is_the_straight_run(tmp_path):
     Agent(RT, cfg(), straight, progress=False).run()
     killed = tmp_path/'killed'
     code = (f'import torch; torch.set_num_threads({torch.get_num_threads()})\n'   # as here: float sums agree bit for bit
-            'from learnmax.agent import Agent, AgentConfig\nfrom learnmax.envs import RandomTransitionsConfig\n'
+            'from learnmax.agent import Agent\nfrom learnmax.agent_config import AgentConfig\n'
+            'from learnmax.envs import RandomTransitionsConfig\n'
             f'Agent(RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8), '
             f'AgentConfig(n_ticks=100000, **{KW!r}), {str(killed)!r}, progress=False).run()')
     p = subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)

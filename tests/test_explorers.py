@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from learnmax.agent import AgentConfig
+from learnmax.agent_config import AgentConfig
 from learnmax.config import read_metrics
 from learnmax.envs import EnvConfig
 from learnmax.explorers import ExploreConfig, GoExploreAgent
@@ -18,7 +18,7 @@ from learnmax.run import RunConfig, make_agent
 
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac', 'train_seconds_frac', 'level_seconds')
 SETUP = '''
-from learnmax.agent import AgentConfig
+from learnmax.agent_config import AgentConfig
 from learnmax.envs import RandomTransitionsConfig
 from learnmax.explorers import ExploreConfig
 from learnmax.frontier import FrontierConfig

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from learnmax.agent import Agent, AgentConfig
+from learnmax.agent import Agent
+from learnmax.agent_config import AgentConfig
 from learnmax.config import read_metrics
 from learnmax.corpus import CorpusConfig, corpus, corpus_summary
 from learnmax.envs import EnvConfig

@@ -2,7 +2,8 @@
 import numpy as np
 import torch
 
-from learnmax.agent import Agent, AgentConfig
+from learnmax.agent import Agent
+from learnmax.agent_config import AgentConfig
 from learnmax.trajectories import predicted_vs_real
 from learnmax.envs import RandomTransitionsConfig
 from learnmax.search import SearchConfig
