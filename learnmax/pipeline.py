@@ -202,7 +202,7 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
     for r in failed: log(f'FAILED {r.name}: {r.error} (see {r.executed})')
     return results
 
-# %% ../nbs/11_pipeline.ipynb #3fc8493c
+# %% ../nbs/11_pipeline.ipynb #217c0093
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='learnmax', description='Regenerate the figures and build the paper.')
     sub = p.add_subparsers(dest='command', required=True)
@@ -238,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--episodes', type=int, default=200)
     return p
 
+# %% ../nbs/11_pipeline.ipynb #ee7c094c
 def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.pt)
                 profile:str='quick',     # 'quick' or 'paper': the model's and the training's profile
                 steps:int|None=None,     # optimizer steps (default: the profile's)
@@ -269,6 +270,7 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
     if world > 1: dist.destroy_process_group()
     return last
 
+# %% ../nbs/11_pipeline.ipynb #7717357b
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
     "The `learnmax` command: `learnmax figures|paper|train ...`; returns the exit status."
