@@ -9,6 +9,7 @@ import dataclasses
 from typing import Callable, NamedTuple
 
 import numpy as np
+from fastcore.basics import patch
 
 from .config import Config
 from .envs import EnvConfig
@@ -32,11 +33,12 @@ class FrontierConfig(Config):
         if self.way not in WAYS: raise ValueError(f'FrontierConfig.way must be one of {WAYS}, got {self.way!r}')
         if self.plan_steps < 1: raise ValueError(f'FrontierConfig.plan_steps must be >= 1, got {self.plan_steps}')
         if self.way == 'replay' and isinstance(env_cfg, EnvConfig) and env_cfg.sticky:
-            raise ValueError(f"FrontierConfig.way='replay' replays actions from the reset, which needs a deterministic env: "
-                             f"EnvConfig.sticky is {env_cfg.sticky}; use sticky=0 or way='restore'")
+            raise ValueError("FrontierConfig.way='replay' replays actions from the reset, "
+                             f"which needs a deterministic env: EnvConfig.sticky is {env_cfg.sticky}; "
+                             "use sticky=0 or way='restore'")
         return self
 
-# %% ../nbs/06e_frontier.ipynb #2efc4eba
+# %% ../nbs/06e_frontier.ipynb #ccc8b468
 @dataclasses.dataclass
 class Entry:
     "A remembered state: how to get back to it, and its counts."
@@ -60,6 +62,7 @@ class GoBack(NamedTuple):
     steps: int        # env steps the return took (0 for a restore)
     reached: bool     # whether the agent is at the entry's state
 
+# %% ../nbs/06e_frontier.ipynb #ba1acc39
 class Frontier:
     "States worth going back to, keyed, with Go-Explore's counts and the configured way back."
     def __init__(self, cfg:FrontierConfig|None=None):
@@ -77,11 +80,15 @@ class Frontier:
         "Count a visit; keep the state when the key is new or reached in fewer steps. True when the key is new."
         e, way = self.entries.get(key), self.cfg.way
         if e is None or steps < e.steps:
-            if way == 'restore' and snapshot is None: raise ValueError("way 'restore' needs the state's snapshot: pass snapshot=env.clone_state")
-            if way == 'replay' and (actions is None or seed is None): raise ValueError("way 'replay' needs the reset's seed and actions=() -> the actions from the reset")
-            if way == 'plan' and tokens is None: raise ValueError("way 'plan' needs the state's tokens, the planner's goal")
+            if way == 'restore' and snapshot is None:
+                raise ValueError("way 'restore' needs the state's snapshot: pass snapshot=env.clone_state")
+            if way == 'replay' and (actions is None or seed is None):
+                raise ValueError("way 'replay' needs the reset's seed and actions=() -> the actions from the reset")
+            if way == 'plan' and tokens is None:
+                raise ValueError("way 'plan' needs the state's tokens, the planner's goal")
             acts = list(actions()) if way == 'replay' else None
-            if acts is not None and len(acts) != steps: raise ValueError(f'{len(acts)} actions from the reset for a state {steps} steps from it')
+            if acts is not None and len(acts) != steps:
+                raise ValueError(f'{len(acts)} actions from the reset for a state {steps} steps from it')
             new = e is None
             if new: e = self.entries[key] = Entry(key, steps)
             e.steps, e.seed, e.actions, e.obs, e.info, e.tokens, e.data = steps, seed, acts, obs, info, tokens, data
@@ -94,25 +101,31 @@ class Frontier:
     def __contains__(self, key): return key in self.entries
     def __getitem__(self, key) -> Entry: return self.entries[key]
 
-    def cost(self, key) -> int:
-        "Expected env steps of a return to `key`: 0 (restore), its steps from the reset (replay), at most `plan_steps` (plan)."
-        e = self.entries[key]
-        return 0 if self.cfg.way == 'restore' else e.steps if self.cfg.way == 'replay' else min(e.steps, self.cfg.plan_steps)
+# %% ../nbs/06e_frontier.ipynb #dc6f4559
+@patch
+def cost(self:Frontier, key) -> int:
+    "Expected env steps of a return to `key`: 0 (restore), its steps from the reset (replay), at most `plan_steps`."
+    e, way = self.entries[key], self.cfg.way
+    return 0 if way == 'restore' else e.steps if way == 'replay' else min(e.steps, self.cfg.plan_steps)
 
-    def weights(self) -> np.ndarray:
-        "Go-Explore's weight of every entry, in insertion order."
-        return np.array([1 / np.sqrt(1 + e.chosen) + 1 / np.sqrt(1 + e.seen) for e in self.entries.values()])
+@patch
+def weights(self:Frontier) -> np.ndarray:
+    "Go-Explore's weight of every entry, in insertion order."
+    return np.array([1 / np.sqrt(1 + e.chosen) + 1 / np.sqrt(1 + e.seen) for e in self.entries.values()])
 
-    def choose(self, rng:np.random.Generator):
-        "A key drawn with Go-Explore's count weights; its `chosen` count goes up."
-        if not self.entries: raise ValueError('the frontier is empty: visit a state first')
-        w = self.weights(); keys = list(self.entries)
-        key = keys[rng.choice(len(keys), p=w / w.sum())]
-        self.entries[key].chosen += 1
-        return key
+@patch
+def choose(self:Frontier, rng:np.random.Generator):
+    "A key drawn with Go-Explore's count weights; its `chosen` count goes up."
+    if not self.entries: raise ValueError('the frontier is empty: visit a state first')
+    w = self.weights(); keys = list(self.entries)
+    key = keys[rng.choice(len(keys), p=w / w.sum())]
+    self.entries[key].chosen += 1
+    return key
 
-    def state_dict(self) -> dict: return dict(entries=dict(self.entries))
-    def load_state_dict(self, s:dict): self.entries = dict(s['entries'])
+@patch
+def state_dict(self:Frontier) -> dict: return dict(entries=dict(self.entries))
+@patch
+def load_state_dict(self:Frontier, s:dict): self.entries = dict(s['entries'])
 
 # %% ../nbs/06e_frontier.ipynb #e399829e
 def go_back(frontier:Frontier, env, key,    # the archive, the env to move, the entry's key
@@ -129,10 +142,11 @@ def go_back(frontier:Frontier, env, key,    # the archive, the env to move, the 
         for i, a in enumerate(e.actions):
             obs, _, term, trunc, info = env.step(a)
             if (term or trunc) and i < len(e.actions) - 1:
-                raise RuntimeError(f'replaying the {len(e.actions)} actions to {key!r} ended the episode at action {i + 1}: the env is not deterministic')
+                raise RuntimeError(f'replaying the {len(e.actions)} actions to {key!r} ended the episode '
+                                   f'at action {i + 1}: the env is not deterministic')
         if e.obs is not None and not np.array_equal(np.asarray(obs), np.asarray(e.obs)):
-            raise RuntimeError(f'replaying the {len(e.actions)} actions to {key!r} from reset(seed={e.seed}) did not reach the recorded state: '
-                               'the env is not deterministic (sticky actions?)')
+            raise RuntimeError(f'replaying the {len(e.actions)} actions to {key!r} from reset(seed={e.seed}) '
+                               'did not reach the recorded state: the env is not deterministic (sticky actions?)')
         return GoBack(obs, info, len(e.actions), True)
     if walk is None: raise ValueError("way 'plan' needs walk(env, entry, budget): the agent's own way there")
     out = walk(env, e, frontier.cfg.plan_steps)

@@ -31,7 +31,8 @@ class HierarchyConfig(Config):
     discount: float = 1.0       # the j-th transition's entropy is weighted by discount**j
     band: tuple = (0.5, 0.7)    # mode 'band': the percentile band of plan scores aimed at
     weights: tuple = (1.0, 2.0) # w_l for levels 1, 2, ...: a plan's score is multiplied by its level's weight
-    switch: float = 0.25        # a new plan replaces the kept one when its score is higher by this fraction of the kept score
+    switch: float = 0.25        # a new plan replaces the kept one when its score is higher
+                                # by this fraction of the kept score
     overdue: float = 3.0        # a target not reached within overdue x its expected steps + slack is given up
     slack: int = 16             # env steps added to every target's deadline
     _paper = dict(beam=8, depth=3, branching=4)
@@ -42,24 +43,29 @@ class HierarchyConfig(Config):
         if self.mode not in MODES: raise ValueError(f'HierarchyConfig.mode must be one of {MODES}, got {self.mode!r}')
         for f in ('beam', 'depth', 'branching'):
             if getattr(self, f) < 1: raise ValueError(f'HierarchyConfig.{f} must be >= 1, got {getattr(self, f)}')
-        if not 0 <= self.min_prob < 1: raise ValueError(f'HierarchyConfig.min_prob must lie in [0, 1), got {self.min_prob}')
+        if not 0 <= self.min_prob < 1:
+            raise ValueError(f'HierarchyConfig.min_prob must lie in [0, 1), got {self.min_prob}')
         if len(self.band) != 2 or not 0 <= self.band[0] <= self.band[1] <= 1:
             raise ValueError(f'HierarchyConfig.band must be (lo, hi) with 0 <= lo <= hi <= 1, got {self.band}')
         if n_levels is not None and len(self.weights) < n_levels:
             raise ValueError(f'HierarchyConfig.weights gives {len(self.weights)} weights for {n_levels} levels')
-        if any(w <= 0 for w in self.weights): raise ValueError(f'HierarchyConfig.weights must be > 0, got {self.weights}')
+        if any(w <= 0 for w in self.weights):
+            raise ValueError(f'HierarchyConfig.weights must be > 0, got {self.weights}')
         if self.overdue <= 0 or self.slack < 0 or self.switch < 0:
-            raise ValueError(f'HierarchyConfig needs overdue > 0, slack >= 0, switch >= 0, got {self.overdue}, {self.slack}, {self.switch}')
+            raise ValueError('HierarchyConfig needs overdue > 0, slack >= 0, switch >= 0, '
+                             f'got {self.overdue}, {self.slack}, {self.switch}')
         return self
 
 # %% ../nbs/06d_hierarchy.ipynb #ae7f4a16
 class LevelModel:
     "A level's world model over abstract tokens, and the expected env steps between its tokens."
-    def __init__(self, model:GPT,   # the level's GPT (`train_level_model`): vocab K + 1 (the pad), duration buckets + pad as actions
+    def __init__(self, model:GPT,   # the level's GPT (`train_level_model`): vocab K + 1 (the pad),
+                                    # duration buckets + pad as actions
                  seqs:list,         # the level's training sequences (`level_sequences`): the clock comes from them
                  level:int=1):      # which level (1, 2, ...)
         c = model.cfg
-        self.model, self.level, self.K, self.buckets, self.window = model.eval(), level, c.vocab - 1, c.n_actions - 1, c.window
+        self.model, self.level, self.window = model.eval(), level, c.window
+        self.K, self.buckets = c.vocab - 1, c.n_actions - 1
         g = level_graph(seqs)
         if not g['nodes']: raise ValueError('a LevelModel needs training sequences with at least one token')
         mean = float(np.mean([n['mean_duration'] for n in g['nodes'].values()]))
@@ -78,7 +84,8 @@ class LevelModel:
         s, a = np.full((B, W), K, np.int64), np.full((B, W), self.buckets, np.int64)
         for i, (t, d) in enumerate(zip(tokens, durations)):
             t, d = np.asarray(t, np.int64)[-W:], np.maximum(np.round(np.asarray(d, float)[-W:]), 1).astype(np.int64)
-            if len(t) == 0 or len(t) != len(d): raise ValueError(f'history {i}: give T >= 1 tokens and as many durations, got {len(t)} and {len(d)}')
+            if len(t) == 0 or len(t) != len(d):
+                raise ValueError(f'history {i}: give T >= 1 tokens and as many durations, got {len(t)} and {len(d)}')
             if t.min() < 0 or t.max() >= K: raise ValueError(f'history {i} has tokens outside 0..{K - 1}')
             s[i, W - len(t):], a[i, W - len(t):] = t, duration_buckets(d, self.buckets)
         dev = next(self.model.parameters()).device
@@ -87,7 +94,7 @@ class LevelModel:
 
     def __repr__(self): return f'LevelModel(level {self.level}, {self.K} tokens, window {self.window})'
 
-# %% ../nbs/06d_hierarchy.ipynb #ac7245ca
+# %% ../nbs/06d_hierarchy.ipynb #f6939312
 @dataclasses.dataclass
 class LevelTree:
     "Every node a level search made (index order = creation order; roots first) and the chosen leaf."
@@ -96,7 +103,8 @@ class LevelTree:
     token: np.ndarray     # (N,) the node's abstract token
     depth: np.ndarray     # (N,) 0 for a root
     prob: np.ndarray      # (N,) probability of the node's token given its parent (1 for a root)
-    entropy: np.ndarray   # (N,) entropy (nats) of the distribution of the node's successor (NaN where not computed: the leaves)
+    entropy: np.ndarray   # (N,) entropy (nats) of the distribution of the node's successor
+                          # (NaN where not computed: the leaves)
     steps: np.ndarray     # (N,) expected env steps from now to the node (the root's cost included)
     gain: np.ndarray      # (N,) the learning G of the path to the node (without the node's own successor)
     score: np.ndarray     # (N,) the path's score, w G / T (NaN for a root)
@@ -109,6 +117,7 @@ class LevelTree:
         return out[::-1]
     def __len__(self): return len(self.token)
 
+# %% ../nbs/06d_hierarchy.ipynb #0a5aeb25
 @dataclasses.dataclass
 class LevelPlan:
     "A level's chosen plan: from which root, through which tokens, how long each should take, and how it scored."
@@ -121,10 +130,47 @@ class LevelPlan:
     score: float          # w G / T
     tree: LevelTree
     def __repr__(self): return (f'LevelPlan(level {self.level}, root {self.root}, targets {self.tokens.tolist()}, '
-                                f'score {self.score:.4f}, gain {self.gain:.3f} nats over {self.cost + self.steps.sum():.0f} steps)')
+                                f'score {self.score:.4f}, gain {self.gain:.3f} nats '
+                                f'over {self.cost + self.steps.sum():.0f} steps)')
 
+# %% ../nbs/06d_hierarchy.ipynb #6342ce5d
 def _entropy(p): return -(p * np.log(np.maximum(p, 1e-30))).sum(-1)
 
+def _add_node(N:dict, **kw) -> int:
+    "Append a node to the tree's columns `N`; its index."
+    for k, v in N.items(): v.append(kw[k])
+    return len(N['token']) - 1
+
+def _level_roots(roots:list, N:dict, hist:list):
+    "Check the roots and add them to the tree's columns `N` as its first nodes, their histories to `hist`."
+    for r, root in enumerate(roots):
+        t, d = np.asarray(root['tokens'], np.int64), np.asarray(root['durations'], float)
+        if len(t) == 0: raise ValueError(f'root {r} has no tokens: a level plan starts from a token')
+        if root.get('cost', 0) < 0: raise ValueError(f"root {r} has a negative cost {root['cost']}")
+        hist.append((t, d))
+        _add_node(N, parent=-1, root=r, token=int(t[-1]), depth=0, prob=1.0, entropy=np.nan,
+                  steps=float(root.get('cost', 0)), gain=0.0, score=np.nan, kept=True)
+
+# %% ../nbs/06d_hierarchy.ipynb #fa3b1885
+def _expand_level(lm, cfg, N:dict, hist:list, front:list, depth:int, sign:float, w:float, goal:set,
+                  goal_gain:float) -> list[int]:
+    "Add the successors of the nodes `front` to the tree's columns `N`; their indices."
+    p = lm.next_probs([hist[i][0] for i in front], [hist[i][1] for i in front])
+    H, kids = _entropy(p), []
+    for i, pi, h in zip(front, p, H):
+        N['entropy'][i] = float(h)
+        order = np.argsort(-pi, kind='stable')[:cfg.branching]
+        order = [c for j, c in enumerate(order) if j == 0 or pi[c] >= cfg.min_prob]
+        for c in order:
+            tau = float(lm.steps[N['token'][i], c])
+            gain = N['gain'][i] + cfg.discount ** depth * sign * float(h) + (goal_gain if c in goal else 0.0)
+            steps = N['steps'][i] + tau
+            k = _add_node(N, parent=i, root=N['root'][i], token=int(c), depth=depth + 1, prob=float(pi[c]),
+                          entropy=np.nan, steps=steps, gain=gain, score=w * gain / max(steps, 1e-9), kept=False)
+            hist.append((np.r_[hist[i][0], c], np.r_[hist[i][1], tau])); kids.append(k)
+    return kids
+
+# %% ../nbs/06d_hierarchy.ipynb #0ad72c71
 def plan_level(lm:LevelModel,              # the level's model and clock
                roots:list,                 # dicts: tokens (T,), durations (T,), cost (env steps to get there)
                cfg:HierarchyConfig|None=None,
@@ -136,34 +182,14 @@ def plan_level(lm:LevelModel,              # the level's model and clock
     cfg = (cfg or HierarchyConfig()).check(lm.level)
     if not roots: raise ValueError('plan_level needs at least one root')
     rng = rng or np.random.default_rng(0)
-    sign, w, goal = (-1.0 if cfg.mode == 'reverse' else 1.0), cfg.weights[lm.level - 1], set() if goal is None else set(goal)
+    sign, w = (-1.0 if cfg.mode == 'reverse' else 1.0), cfg.weights[lm.level - 1]
+    goal = set() if goal is None else set(goal)
     N = dict(parent=[], root=[], token=[], depth=[], prob=[], entropy=[], steps=[], gain=[], score=[], kept=[])
     hist = []                                                        # per node: (tokens, durations)
-    def add(**kw):
-        for k, v in N.items(): v.append(kw[k])
-        return len(N['token']) - 1
-    for r, root in enumerate(roots):
-        t, d = np.asarray(root['tokens'], np.int64), np.asarray(root['durations'], float)
-        if len(t) == 0: raise ValueError(f'root {r} has no tokens: a level plan starts from a token')
-        if root.get('cost', 0) < 0: raise ValueError(f"root {r} has a negative cost {root['cost']}")
-        hist.append((t, d))
-        add(parent=-1, root=r, token=int(t[-1]), depth=0, prob=1.0, entropy=np.nan, steps=float(root.get('cost', 0)),
-            gain=0.0, score=np.nan, kept=True)
+    _level_roots(roots, N, hist)
     front = list(range(len(roots)))
     for depth in range(cfg.depth):
-        p = lm.next_probs([hist[i][0] for i in front], [hist[i][1] for i in front])
-        H, kids = _entropy(p), []
-        for i, pi, h in zip(front, p, H):
-            N['entropy'][i] = float(h)
-            order = np.argsort(-pi, kind='stable')[:cfg.branching]
-            order = [c for j, c in enumerate(order) if j == 0 or pi[c] >= cfg.min_prob]
-            for c in order:
-                tau = float(lm.steps[N['token'][i], c])
-                gain = N['gain'][i] + cfg.discount ** depth * sign * float(h) + (goal_gain if c in goal else 0.0)
-                steps = N['steps'][i] + tau
-                k = add(parent=i, root=N['root'][i], token=int(c), depth=depth + 1, prob=float(pi[c]), entropy=np.nan,
-                        steps=steps, gain=gain, score=w * gain / max(steps, 1e-9), kept=False)
-                hist.append((np.r_[hist[i][0], c], np.r_[hist[i][1], tau])); kids.append(k)
+        kids = _expand_level(lm, cfg, N, hist, front, depth, sign, w, goal, goal_gain)
         sc = torch.as_tensor(np.array([N['score'][k] for k in kids]) + rng.random(len(kids)) * 1e-9)
         key = selection_key(sc, cfg.mode, cfg.band)
         last = depth == cfg.depth - 1
@@ -215,8 +241,10 @@ class PlanKeeper:
         self.counts[why] += 1
         return why
 
-    def state_dict(self) -> dict: return dict(plan=self.plan, target=self.target, since=self.since, counts=dict(self.counts))
-    def load_state_dict(self, s:dict): self.plan, self.target, self.since, self.counts = s['plan'], s['target'], s['since'], dict(s['counts'])
+    def state_dict(self) -> dict:
+        return dict(plan=self.plan, target=self.target, since=self.since, counts=dict(self.counts))
+    def load_state_dict(self, s:dict):
+        self.plan, self.target, self.since, self.counts = s['plan'], s['target'], s['since'], dict(s['counts'])
 
 # %% ../nbs/06d_hierarchy.ipynb #12f3fcbb
 class Hierarchy:
@@ -228,13 +256,16 @@ class Hierarchy:
         self.cfg = (cfg or HierarchyConfig()).check(len(levels))
         if not levels: raise ValueError('a Hierarchy needs at least one level')
         for i, lm in enumerate(levels):
-            if lm.level != i + 1: raise ValueError(f'levels must be given in order 1, 2, ...: position {i} holds level {lm.level}')
+            if lm.level != i + 1:
+                raise ValueError(f'levels must be given in order 1, 2, ...: position {i} holds level {lm.level}')
         self.levels, self.exits = levels, list(exits or [])
-        if len(self.exits) < len(levels) - 1: raise ValueError(f'give exits for each of the {len(levels) - 1} levels above level 1')
+        if len(self.exits) < len(levels) - 1:
+            raise ValueError(f'give exits for each of the {len(levels) - 1} levels above level 1')
         self.keepers = [PlanKeeper(self.cfg) for _ in levels]
         self.rng, self.trees = np.random.default_rng(seed), [None] * len(levels)
 
-    def decide(self, roots:list, # per level, its roots (the current state first, `plan_level`'s dicts); [] where the level has none
+    def decide(self, roots:list, # per level, its roots (the current state first, `plan_level`'s dicts);
+                                 # [] where the level has none
                now:int           # env steps so far
               ) -> list[str]:
         "Search every level from the top down and update its plan; per level the reason (or 'none': no roots)."
@@ -255,7 +286,8 @@ class Hierarchy:
     def target(self) -> int|None: return self.keepers[0].target_token   # level 1's current target
     @property
     def plan(self) -> LevelPlan|None: return self.keepers[0].plan
-    def state_dict(self) -> dict: return dict(keepers=[k.state_dict() for k in self.keepers], rng=self.rng.bit_generator.state)
+    def state_dict(self) -> dict:
+        return dict(keepers=[k.state_dict() for k in self.keepers], rng=self.rng.bit_generator.state)
     def load_state_dict(self, s:dict):
         for k, ks in zip(self.keepers, s['keepers']): k.load_state_dict(ks)
         self.rng.bit_generator.state = s['rng']
@@ -269,7 +301,8 @@ def draw_level_tree(tree:LevelTree, # from a `LevelPlan`
     y = np.zeros(len(tree))
     for d in range(int(tree.depth.max()) + 1):
         idx = np.flatnonzero(tree.depth == d)
-        idx = idx[np.lexsort((tree.token[idx], tree.root[idx]))] if d == 0 else idx[np.argsort(y[tree.parent[idx]] * 1000 + tree.token[idx], kind='stable')]
+        idx = (idx[np.lexsort((tree.token[idx], tree.root[idx]))] if d == 0
+               else idx[np.argsort(y[tree.parent[idx]] * 1000 + tree.token[idx], kind='stable')])
         y[idx] = np.linspace(0, 1, len(idx)) if len(idx) > 1 else 0.5
     chosen = set(tree.path())
     for k in range(len(tree)):

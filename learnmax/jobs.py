@@ -57,7 +57,7 @@ def find_notebooks(nbs_dir:str|Path,           # the folder of experiment notebo
                             f"known: {', '.join(found) or 'none'}")
     return {n: found[n] for n in names}
 
-# %% ../nbs/11_jobs.ipynb #a63cc0e3
+# %% ../nbs/11_jobs.ipynb #0a96d99c
 class Expression(str):
     "The source of a default that is not a Python literal; such a parameter accepts a value of any type."
 
@@ -71,6 +71,7 @@ def fits(value:Any, # a parsed value
     if isinstance(default, (list, tuple)): return isinstance(value, (list, tuple))
     return isinstance(value, type(default))
 
+# %% ../nbs/11_jobs.ipynb #c058406c
 @dataclasses.dataclass
 class Parameter:
     "One assignment of a notebook's `parameters` cell."
@@ -88,16 +89,19 @@ class Parameter:
     def parse(self, text:str) -> Any:
         "`text` from the command line as a value for this parameter: a literal if it reads as one, else a string."
         if self.annotation.replace(' ', '') in ('str', 'Optional[str]', 'str|None') or (
-            not self.annotation and isinstance(self.default, str) and not isinstance(self.default, Expression)): return text
+                not self.annotation and isinstance(self.default, str) and not isinstance(self.default, Expression)):
+            return text
         try: return ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): return text
 
+# %% ../nbs/11_jobs.ipynb #b3e9e673
 def code_cells(path:str|Path # a notebook
               ) -> list[tuple[list, str]]:
     "`(tags, source)` of each code cell, read as plain JSON (no Jupyter package needed)."
     nb = json.loads(Path(path).read_text(encoding='utf-8'))
     join = lambda s: s if isinstance(s, str) else ''.join(s)
-    return [(c.get('metadata', {}).get('tags', []), join(c.get('source', ''))) for c in nb.get('cells', []) if c.get('cell_type') == 'code']
+    return [(c.get('metadata', {}).get('tags', []), join(c.get('source', '')))
+            for c in nb.get('cells', []) if c.get('cell_type') == 'code']
 
 def notebook_parameters(path:str|Path # an experiment notebook
                        ) -> dict[str, Parameter]:
@@ -111,11 +115,12 @@ def notebook_parameters(path:str|Path # an experiment notebook
             name, value, ann = node.target.id, node.value, ast.unparse(node.annotation)
         else: continue
         try: default = ast.literal_eval(value)
-        except (ValueError, SyntaxError, TypeError): default = Expression(ast.get_source_segment(source, value) or ast.unparse(value))
+        except (ValueError, SyntaxError, TypeError):
+            default = Expression(ast.get_source_segment(source, value) or ast.unparse(value))
         out[name] = Parameter(name, default, ann)
     return out
 
-# %% ../nbs/11_jobs.ipynb #3261745b
+# %% ../nbs/11_jobs.ipynb #e5505e4d
 @dataclasses.dataclass
 class Job:
     "One notebook to execute, with the parameters it will be given."
@@ -133,6 +138,7 @@ def parse_overrides(items:list[str]|None # `key=value` strings, as given to `-p`
         out[key.strip()] = text
     return out
 
+# %% ../nbs/11_jobs.ipynb #94acb033
 def plan_jobs(nbs_dir:str|Path,            # the folder of experiment notebooks
               only:list[str]|None=None,    # notebook names to run (default: all)
               overrides:dict|None=None,    # key -> raw text (see `parse_overrides`) for the notebooks' parameters
@@ -142,7 +148,8 @@ def plan_jobs(nbs_dir:str|Path,            # the folder of experiment notebooks
              ) -> list[Job]:
     "The jobs for this request, after checking everything; raises `PipelineError` naming every problem."
     if profile not in PROFILES: raise PipelineError(f'unknown profile {profile!r}: choose one of {PROFILES}')
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0: raise PipelineError(f'seed must be an int >= 0, got {seed!r}')
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise PipelineError(f'seed must be an int >= 0, got {seed!r}')
     overrides = dict(overrides or {})
     reserved = sorted(set(overrides) & set(REQUIRED))
     if reserved: raise PipelineError(f"set {', '.join(reserved)} with --profile, --seed or --out, not with -p")
@@ -176,7 +183,7 @@ def plan_jobs(nbs_dir:str|Path,            # the folder of experiment notebooks
     if problems: raise PipelineError('refused, nothing was run:\n  ' + '\n  '.join(problems))
     return jobs
 
-# %% ../nbs/11_jobs.ipynb #2698301c
+# %% ../nbs/11_jobs.ipynb #599f5692
 IGNORED = ('figures', 'paper', 'runs') # folders the pipeline writes: changes there do not make the tree dirty
 
 @dataclasses.dataclass
@@ -184,7 +191,8 @@ class GitState:
     "The commit a run starts from and whether the working tree differs from it."
     commit: str = 'unknown'      # HEAD's hash, or 'unknown' outside a git checkout
     dirty: bool|None = None      # uncommitted changes outside `IGNORED` (None: git could not tell)
-    files: list = dataclasses.field(default_factory=list) # the changed or untracked paths, as `git status` names them
+    files: list = dataclasses.field(default_factory=list) # the changed or untracked paths,
+                                                          # as `git status` names them
 
     @property
     def label(self) -> str:
@@ -193,7 +201,8 @@ class GitState:
 
     def provenance(self) -> dict:
         "The fields stamped into each JSON."
-        return dict(git_commit=self.label, dirty=self.dirty, **({'dirty_files': list(self.files)} if self.dirty else {}))
+        return dict(git_commit=self.label, dirty=self.dirty,
+                    **({'dirty_files': list(self.files)} if self.dirty else {}))
 
 def git_state(root:str|Path # a folder inside the checkout
              ) -> GitState:
@@ -208,13 +217,15 @@ def git_state(root:str|Path # a folder inside the checkout
 
 def git_commit(root:str|Path # a folder inside the checkout
               ) -> str:
-    "`git rev-parse HEAD` at `root`, with `-dirty` if the tree has changes outside figures/, paper/ and runs/; else 'unknown'."
+    "`git rev-parse HEAD` at `root`, `-dirty` when the tree has changes outside figures/, paper/, runs/; or 'unknown'."
     return git_state(root).label
 
+# %% ../nbs/11_jobs.ipynb #63c09ac2
 def fingerprint(out_dir:str|Path # the figures folder
                ) -> dict[Path, tuple]:
     "Path -> (mtime_ns, sha1 of the bytes) of every JSON file in `out_dir`."
-    return {p: (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest()) for p in sorted(Path(out_dir).glob('*.json'))}
+    return {p: (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest())
+            for p in sorted(Path(out_dir).glob('*.json'))}
 
 def seeds_of(params:dict # a run's parameters
             ) -> list:
@@ -223,11 +234,12 @@ def seeds_of(params:dict # a run's parameters
     if isinstance(seeds, (list, tuple)) and seeds: return list(seeds)
     return [] if params.get('seed') is None else [params['seed']]
 
+# %% ../nbs/11_jobs.ipynb #31f83c82
 def stamp(path:str|Path,  # a metrics JSON a notebook wrote
           parameters:dict, # the parameters the pipeline gave the notebook
           **provenance     # e.g. git_commit, dirty, duration_s, notebook
          ) -> bool:
-    "Add `profile`, `seed`, `seeds`, `parameters` (the notebook's own record wins), `requested_parameters` and `provenance`."
+    "Add `profile`, `seed`, `seeds`, `parameters` (the notebook's own record wins), `requested_parameters`, provenance."
     try: rec = json.loads(Path(path).read_text(encoding='utf-8'))
     except (OSError, ValueError): return False
     if not isinstance(rec, dict): return False

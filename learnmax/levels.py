@@ -26,7 +26,8 @@ __all__ = ['EVENT_KINDS', 'LevelConfig', 'check_trajectories', 'Segments', 'segm
            'build_levels', 'level_graph', 'draw_level_graph']
 
 # %% ../nbs/06c_levels.ipynb #b00c4e3f
-EVENT_KINDS = ('life_lost', 'reward', 'inventory', 'room')   # `corpus_events`' kinds; a segment takes the first that applies
+EVENT_KINDS = ('life_lost', 'reward', 'inventory', 'room')   # `corpus_events`' kinds;
+                                                             # a segment takes the first that applies
 
 @dataclasses.dataclass(frozen=True)
 class LevelConfig(Config):
@@ -43,16 +44,18 @@ class LevelConfig(Config):
     steps: int = 200            # optimizer steps of a level model
     batch_size: int = 32        # windows per step
     lr: float = 3e-3            # peak learning rate
-    percentile: float = 75.0    # level-1 steps scoring above this percentile of the training scores end level-2 segments
+    percentile: float = 75.0    # level-1 steps scoring above this percentile of the training scores
+                                # end level-2 segments
     seed: int = 0               # seeds the clustering and the level model
     _paper = dict(window=8, n_head=4, n_embd=64, steps=2000, batch_size=64, lr=1e-3, max_k=256)
 
-# %% ../nbs/06c_levels.ipynb #0a7774ad
+# %% ../nbs/06c_levels.ipynb #178838a3
 def check_trajectories(episodes # (N,) trajectory id of every step
                       ) -> np.ndarray:
     "The ids as an array, after checking that every trajectory's rows are consecutive."
     ep = np.asarray(episodes)
-    if ep.ndim != 1 or len(ep) == 0: raise ValueError(f'episodes must be a non-empty 1-D array of trajectory ids, got shape {ep.shape}')
+    if ep.ndim != 1 or len(ep) == 0:
+        raise ValueError(f'episodes must be a non-empty 1-D array of trajectory ids, got shape {ep.shape}')
     runs = ep[np.r_[True, ep[1:] != ep[:-1]]]
     again = np.setdiff1d(np.arange(len(runs)), np.unique(runs, return_index=True)[1])   # runs of an id seen before
     if len(again):
@@ -61,6 +64,7 @@ def check_trajectories(episodes # (N,) trajectory id of every step
                          f'{int((runs == bad).sum())} runs); keep every trajectory in consecutive rows')
     return ep
 
+# %% ../nbs/06c_levels.ipynb #03186916
 @dataclasses.dataclass
 class Segments:
     "Segments of trajectories: rows `start[i]..end[i]-1`, of trajectory `episode[i]`, in row order."
@@ -70,7 +74,9 @@ class Segments:
     def __len__(self): return len(self.start)
     @property
     def length(self) -> np.ndarray: return self.end - self.start
-    def __repr__(self): return f'Segments({len(self)} in {len(np.unique(self.episode))} trajectories, mean length {self.length.mean():.1f})'
+    def __repr__(self):
+        return (f'Segments({len(self)} in {len(np.unique(self.episode))} trajectories, '
+                f'mean length {self.length.mean():.1f})')
 
 def segments(salient,  # (N,) bool: step t is salient (its transition t -> t+1)
              episodes  # (N,) trajectory ids, each trajectory in consecutive rows
@@ -108,7 +114,8 @@ class AbstractTokens:
     def assign(self, vectors) -> np.ndarray:
         "The token (nearest centroid) of each vector (M, D)."
         v = np.asarray(vectors, np.float64).reshape(len(vectors), -1)
-        if v.shape[1] != self.centroids.shape[1]: raise ValueError(f'vectors of dimension {v.shape[1]}, tokens of {self.centroids.shape[1]}')
+        if v.shape[1] != self.centroids.shape[1]:
+            raise ValueError(f'vectors of dimension {v.shape[1]}, tokens of {self.centroids.shape[1]}')
         d = (v ** 2).sum(1)[:, None] - 2 * v @ self.centroids.T + (self.centroids ** 2).sum(1)[None]
         return d.argmin(1)
     def __repr__(self): return f'AbstractTokens({self.n} tokens from {len(self.labels)} segments)'
@@ -119,8 +126,10 @@ def cluster_tokens(vectors,          # (S, D) segment vectors
                    seed:int=0) -> AbstractTokens:
     "Cluster segment vectors into tokens, their number chosen by centroid separation (`reduce_tokens`)."
     v = np.asarray(vectors, np.float64)
-    if v.ndim != 2 or len(v) == 0: raise ValueError(f'vectors must be (segments, D) with at least one segment, got shape {v.shape}')
-    red = reduce_tokens(torch.as_tensor(v, dtype=torch.float32), min_sep, ks=range(1, min(len(v), max_k) + 1), seed=seed)
+    if v.ndim != 2 or len(v) == 0:
+        raise ValueError(f'vectors must be (segments, D) with at least one segment, got shape {v.shape}')
+    red = reduce_tokens(torch.as_tensor(v, dtype=torch.float32), min_sep, ks=range(1, min(len(v), max_k) + 1),
+                        seed=seed)
     labels = red.mapping.copy()
     cent = np.stack([v[labels == k].mean(0) for k in range(red.n_reduced)])
     return AbstractTokens(cent, labels, red)
@@ -137,14 +146,17 @@ def segment_situations(seg:Segments,      # from `segments`
     if rooms.shape != ep.shape: raise ValueError(f'{rooms.size} room labels for a replay of {len(ep)} steps')
     for k, e in events.items():
         if k not in EVENT_KINDS: raise ValueError(f'unknown event kind {k!r}: the corpus knows {EVENT_KINDS}')
-        if np.shape(e) != ep.shape: raise ValueError(f'{np.size(e)} {k!r} event labels for a replay of {len(ep)} steps')
-    if len(seg) and seg.end.max() > len(ep): raise ValueError(f'segments reach row {seg.end.max() - 1} of a replay of {len(ep)} steps')
+        if np.shape(e) != ep.shape:
+            raise ValueError(f'{np.size(e)} {k!r} event labels for a replay of {len(ep)} steps')
+    if len(seg) and seg.end.max() > len(ep):
+        raise ValueError(f'segments reach row {seg.end.max() - 1} of a replay of {len(ep)} steps')
     last = seg.end - 1
     kind = np.full(len(seg), 'none', dtype=object)
     for k in reversed([k for k in EVENT_KINDS if k in events]):    # the first kind in `EVENT_KINDS` is written last
         kind[dilate(np.asarray(events[k], bool), ep, tolerance)[last]] = k
     return [(int(r), str(k)) for r, k in zip(rooms[last], kind)]
 
+# %% ../nbs/06c_levels.ipynb #6b0b2074
 def purity(labels,      # (S,) token of each segment
            situations   # (S,) hashable situation of each segment, e.g. from `segment_situations`
           ) -> dict:
@@ -157,10 +169,10 @@ def purity(labels,      # (S,) token of each segment
     C = np.zeros((len(toks), len(names)), np.int64)
     np.add.at(C, (np.searchsorted(toks, labels), [idx[s] for s in situations]), 1)
     n = len(labels)
-    per = [dict(token=int(t), count=int(C[i].sum()), situation=names[C[i].argmax()], share=float(C[i].max() / C[i].sum()))
-           for i, t in enumerate(toks)]
-    return dict(purity=float(C.max(1).sum() / n), inverse_purity=float(C.max(0).sum() / n), one_token=float(C.sum(0).max() / n),
-                tokens=len(toks), situations=len(names), per_token=per)
+    per = [dict(token=int(t), count=int(C[i].sum()), situation=names[C[i].argmax()],
+                share=float(C[i].max() / C[i].sum())) for i, t in enumerate(toks)]
+    return dict(purity=float(C.max(1).sum() / n), inverse_purity=float(C.max(0).sum() / n),
+                one_token=float(C.sum(0).max() / n), tokens=len(toks), situations=len(names), per_token=per)
 
 # %% ../nbs/06c_levels.ipynb #148c1508
 def level_sequences(labels,          # (S,) token of each segment
@@ -169,13 +181,14 @@ def level_sequences(labels,          # (S,) token of each segment
                    ) -> list[dict]:
     "Per trajectory, in order of appearance: {episode, tokens, durations}."
     labels = np.asarray(labels); d = seg.length if durations is None else np.asarray(durations)
-    if len(labels) != len(seg) or len(d) != len(seg): raise ValueError(f'{len(labels)} tokens and {len(d)} durations for {len(seg)} segments')
+    if len(labels) != len(seg) or len(d) != len(seg):
+        raise ValueError(f'{len(labels)} tokens and {len(d)} durations for {len(seg)} segments')
     if (d < 1).any(): raise ValueError('durations must be at least one step')
     cut = np.flatnonzero(np.r_[True, seg.episode[1:] != seg.episode[:-1], True])
     return [dict(episode=seg.episode[a].item(), tokens=labels[a:b].astype(np.int64), durations=d[a:b].astype(np.int64))
             for a, b in zip(cut[:-1], cut[1:])]
 
-# %% ../nbs/06c_levels.ipynb #31d5471b
+# %% ../nbs/06c_levels.ipynb #c1b29a36
 def duration_buckets(durations,    # steps, >= 1
                      buckets:int   # number of buckets
                     ) -> np.ndarray:
@@ -193,6 +206,7 @@ def level_model_config(vocab:int,        # tokens of the level (K; the pad is id
                      action_names=names, n_tokens=1, window=lc.window, n_layer=lc.n_layer, n_head=lc.n_head,
                      n_embd=lc.n_embd).check()
 
+# %% ../nbs/06c_levels.ipynb #b615036b
 class SequenceWindows(torch.utils.data.Dataset):
     "The left-padded window of `window` tokens (and duration buckets) ending at every position of every sequence."
     def __init__(self, seqs:list, vocab:int, lc:LevelConfig):
@@ -200,7 +214,8 @@ class SequenceWindows(torch.utils.data.Dataset):
         for q in seqs:
             if len(q['tokens']) and (q['tokens'].min() < 0 or q['tokens'].max() >= vocab):
                 raise ValueError(f'trajectory {q["episode"]} has tokens outside 0..{vocab - 1}')
-            ps = np.r_[np.full(W - 1, vocab), q['tokens']]; pa = np.r_[np.full(W - 1, lc.buckets), duration_buckets(q['durations'], lc.buckets)]
+            ps = np.r_[np.full(W - 1, vocab), q['tokens']]
+            pa = np.r_[np.full(W - 1, lc.buckets), duration_buckets(q['durations'], lc.buckets)]
             idx = np.arange(len(q['tokens']))[:, None] + np.arange(W)
             s.append(ps[idx]); a.append(pa[idx])
         self.states = torch.as_tensor(np.concatenate(s) if s else np.zeros((0, W)), dtype=torch.long)
@@ -208,7 +223,7 @@ class SequenceWindows(torch.utils.data.Dataset):
     def __len__(self): return len(self.states)
     def __getitem__(self, i): return dict(frames=self.states[i], actions=self.actions[i])
 
-# %% ../nbs/06c_levels.ipynb #8c3df0f0
+# %% ../nbs/06c_levels.ipynb #86ab80fb
 def train_level_model(seqs:list,        # training sequences from `level_sequences`
                       vocab:int,        # tokens of the level
                       lc:LevelConfig,   # size, training, seed
@@ -233,6 +248,7 @@ def next_token_probs(model:GPT,   # from `train_level_model`
     tok, _, _ = model.inputs_targets(ds.states.to(dev), ds.actions.to(dev))
     return torch.softmax(model(tok)[:, -1, :K].float(), -1).cpu().numpy()
 
+# %% ../nbs/06c_levels.ipynb #fcf6b2d3
 def successor_table(seqs:list, vocab:int) -> np.ndarray:
     "(K,) the most frequent successor of each token in `seqs` (the most common token where a token has none)."
     C = np.zeros((vocab, vocab), np.int64)
@@ -244,7 +260,7 @@ def evaluate_level(model:GPT,     # the level model
                    train:list,    # training sequences (for the successor table)
                    test:list      # held-out sequences
                   ) -> dict:
-    "Accuracy of the next token (every token after a trajectory's first) for the model, copying, and the most frequent successor."
+    "Accuracy of the next token (each after a trajectory's first): the model, copying, and the most frequent successor."
     K = model.cfg.vocab - 1; succ = successor_table(train, K)
     hits = dict(model=0, copy=0, successor=0); n = 0
     for q in test:
@@ -269,7 +285,8 @@ def next_level(seqs:list,              # a level's sequences (`level_sequences`)
     "The next level's segments (over the level's steps, all sequences in order), their vectors and durations in steps."
     if len(salient) != len(seqs): raise ValueError(f'{len(salient)} salience arrays for {len(seqs)} sequences')
     for q, s in zip(seqs, salient):
-        if len(s) != len(q['tokens']): raise ValueError(f'trajectory {q["episode"]}: {len(s)} salience flags for {len(q["tokens"])} tokens')
+        if len(s) != len(q['tokens']):
+            raise ValueError(f'trajectory {q["episode"]}: {len(s)} salience flags for {len(q["tokens"])} tokens')
     ep = np.concatenate([np.full(len(q['tokens']), q['episode']) for q in seqs])
     tok, dur = np.concatenate([q['tokens'] for q in seqs]), np.concatenate([q['durations'] for q in seqs])
     seg = segments(np.concatenate([np.asarray(s, bool) for s in salient]), ep)
@@ -279,7 +296,7 @@ def next_level(seqs:list,              # a level's sequences (`level_sequences`)
 # %% ../nbs/06c_levels.ipynb #b4fad878
 @dataclasses.dataclass
 class Level:
-    "One level: its segments (of the steps below), their vectors and durations, its tokens, every segment's token, the sequences, the model."
+    "One level: its segments (of the steps below), their vectors and durations, tokens, labels, sequences and model."
     seg: Segments              # the segments, in the order of the steps below
     vectors: np.ndarray        # (S, D) their vectors
     durations: np.ndarray      # (S,) their durations in frame steps
@@ -291,7 +308,7 @@ class Level:
 
 def build_level(seg:Segments, vectors, durations, lc:LevelConfig,
                 fit=None) -> Level: # episodes whose segments make the tokens (None: all)
-    "Cluster segments into tokens, give every segment its token (its cluster, or its nearest token when not fitted), and sequence them."
+    "Cluster segments into tokens, give every segment its token (its cluster, or else its nearest), and sequence them."
     fitted = np.ones(len(seg), bool) if fit is None else np.isin(seg.episode, fit)
     toks = cluster_tokens(vectors[fitted], lc.min_sep, lc.max_k, lc.seed)
     labels = toks.labels if fit is None else toks.assign(vectors)
@@ -302,10 +319,11 @@ def fitted_seqs(level:Level, fit=None) -> list:
     return level.seqs if fit is None else [q for q in level.seqs if q['episode'] in set(np.asarray(fit).tolist())]
 
 def train_level(level:Level, lc:LevelConfig, fit=None) -> GPT|None:
-    "The level model on the fitted sequences (`train_level_model`, at most one batch of all their tokens), or None when too little."
+    "The level model on the fitted sequences (`train_level_model`, at most one batch of their tokens); None: too few."
     seqs = fitted_seqs(level, fit)
     if level.tokens.n < 2 or not any(len(q['tokens']) > 1 for q in seqs): return None
-    return train_level_model(seqs, level.tokens.n, lc.replace(batch_size=min(lc.batch_size, sum(len(q['tokens']) for q in seqs))))
+    return train_level_model(seqs, level.tokens.n,
+                             lc.replace(batch_size=min(lc.batch_size, sum(len(q['tokens']) for q in seqs))))
 
 # %% ../nbs/06c_levels.ipynb #5258bbc9
 def build_levels(step_vectors,       # (N, D) a vector per step
@@ -314,7 +332,7 @@ def build_levels(step_vectors,       # (N, D) a vector per step
                  fit=None,           # episodes that make the tokens, the models and the level-2 threshold (None: all)
                  seed2:int|None=None # the level-2 model's seed (default lc.seed + 1)
                 ) -> tuple[Level, Level|None]:
-    "Levels 1 and 2: segments between salient steps, their tokens, a level-1 model, and level 2 cut where its predictions jump."
+    "Levels 1 and 2: segments between salient steps, tokens, a level-1 model; level 2 cut where its predictions jump."
     seg = segments(salient, episodes)
     l1 = build_level(seg, segment_vectors(step_vectors, seg, lc.end_weight), seg.length, lc, fit)
     l1.model = train_level(l1, lc, fit)
@@ -324,12 +342,13 @@ def build_levels(step_vectors,       # (N, D) a vector per step
     flat = np.concatenate([s for s, q in zip(scores, l1.seqs) if q['episode'] in keep] or [np.zeros(0)])
     if not np.isfinite(flat).any(): return l1, None
     th = float(np.nanpercentile(flat, lc.percentile))
-    seg2, v2, d2 = next_level(l1.seqs, [np.nan_to_num(s, nan=-np.inf) > th for s in scores], l1.tokens.centroids, lc.end_weight)
+    seg2, v2, d2 = next_level(l1.seqs, [np.nan_to_num(s, nan=-np.inf) > th for s in scores], l1.tokens.centroids,
+                              lc.end_weight)
     l2 = build_level(seg2, v2, d2, lc, fit); l2.threshold = th
     l2.model = train_level(l2, lc.replace(seed=lc.seed + 1 if seed2 is None else seed2), fit)
     return l1, l2
 
-# %% ../nbs/06c_levels.ipynb #c39bd77f
+# %% ../nbs/06c_levels.ipynb #a41db324
 def level_graph(seqs:list # a level's sequences
                ) -> dict:
     "{nodes: {token: {count, mean_duration}}, edges: {(a, b): {count, mean_steps}}} over `seqs`."
@@ -341,15 +360,17 @@ def level_graph(seqs:list # a level's sequences
     return dict(nodes={k: dict(count=c, mean_duration=s / c) for k, (c, s) in sorted(nodes.items())},
                 edges={k: dict(count=c, mean_steps=s / c) for k, (c, s) in sorted(edges.items())})
 
+# %% ../nbs/06c_levels.ipynb #df4363f1
 def draw_level_graph(g:dict,            # from `level_graph`
                      ax=None,           # a matplotlib axis (default: a new figure's)
                      min_count:int=1,   # edges seen fewer times are left out
                      title:str=''):
-    "Tokens on a circle (labelled count, mean duration, loops), node area by count, edges by count, labelled 'count / mean steps'."
+    "Tokens on a circle (labelled count, mean duration, loops), sized by count; edges labelled 'count / mean steps'."
     ax = ax or plt.subplots(figsize=(5, 5))[1]
     ks = list(g['nodes']); ang = 2 * np.pi * np.arange(len(ks)) / max(len(ks), 1)
     pos = {k: (np.cos(a), np.sin(a)) for k, a in zip(ks, ang)}
-    top = max([e['count'] for e in g['edges'].values()] or [1]); big = max([n['count'] for n in g['nodes'].values()] or [1])
+    top = max([e['count'] for e in g['edges'].values()] or [1])
+    big = max([n['count'] for n in g['nodes'].values()] or [1])
     for (a, b), e in g['edges'].items():
         if e['count'] < min_count: continue
         lw, (xa, ya), (xb, yb) = 0.5 + 3.5 * e['count'] / top, pos[a], pos[b]
@@ -365,7 +386,8 @@ def draw_level_graph(g:dict,            # from `level_graph`
         ax.scatter(*pos[k], s=60 + 500 * n['count'] / big, color='C1', zorder=3, edgecolors='k')
         ax.text(pos[k][0], pos[k][1], str(k), fontsize=7, ha='center', va='center', zorder=4)
         loop = g['edges'].get((k, k), {}).get('count', 0)
-        ax.text(1.45 * pos[k][0], 1.45 * pos[k][1], f"n={n['count']}, {n['mean_duration']:.0f} st" + (f"\nloop {loop}" if loop >= min_count else ''),
+        ax.text(1.45 * pos[k][0], 1.45 * pos[k][1],
+                f"n={n['count']}, {n['mean_duration']:.0f} st" + (f"\nloop {loop}" if loop >= min_count else ''),
                 fontsize=6, ha='center', va='center', color='0.3')
     ax.set(xlim=(-1.75, 1.75), ylim=(-1.75, 1.75), aspect='equal', title=title); ax.axis('off')
     return ax

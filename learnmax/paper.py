@@ -20,7 +20,7 @@ from .stats import compare, describe
 __all__ = ['SKIP_PARAMETERS', 'derive_statistics', 'flat_parameters', 'figure_manifest', 'library_profiles', 'build_info',
            'build_paper', 'paper_status', 'experiments']
 
-# %% ../nbs/12_paper.ipynb #ab5f870a
+# %% ../nbs/12_paper.ipynb #90165a99
 def _get(d:dict, path:list):
     for p in path:
         if not isinstance(d, dict) or p not in d: return None
@@ -33,6 +33,7 @@ def _put(d:dict, path:list, value):
 
 def _finite(x) -> bool: return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
+# %% ../nbs/12_paper.ipynb #881a1162
 def derive_statistics(metrics:dict # a figure's `metrics`, as its JSON holds them
                      ) -> tuple[dict, list[str]]:
     "What an older record lacks and its own numbers give: `(overlay, keys)`, the overlay nested like `metrics`."
@@ -44,7 +45,8 @@ def derive_statistics(metrics:dict # a figure's `metrics`, as its JSON holds the
         if isinstance(seeds, list) and seeds and all(_finite(v) for v in seeds) and 'ci95' not in node:
             d = describe(seeds)                      # ddof=1 and a t interval, whatever the old record's std was
             for k in ('n', 'std', 'ci95'): add(path + [k], d[k])
-        arms = {k for k, v in node.items() if isinstance(v, dict) and isinstance(v.get('per_seed'), list) and v['per_seed']}
+        arms = {k for k, v in node.items()
+                if isinstance(v, dict) and isinstance(v.get('per_seed'), list) and v['per_seed']}
         if {'learnmax', 'random'} <= arms and path and 'p_value' not in node:   # not a comparison itself
             key = path[:-1] + [f'learnmax_vs_random_{path[-1]}']
             if _get(metrics, key) is None:
@@ -64,8 +66,9 @@ def derive_statistics(metrics:dict # a figure's `metrics`, as its JSON holds the
                 if f'open_loop_{key}_{end}' not in s: add(['summary', arm, f'open_loop_{key}_{end}'], x)
     return overlay, keys
 
-# %% ../nbs/12_paper.ipynb #07c83b3f
-SKIP_PARAMETERS = ('runs_dir', 'out_dir', 'executed', 'run_root')   # paths of the machine that ran it: not hyperparameters
+# %% ../nbs/12_paper.ipynb #08ec3257
+SKIP_PARAMETERS = ('runs_dir', 'out_dir', 'executed', 'run_root')   # paths of the machine that ran it:
+                                                                    # not hyperparameters
 
 def _text(v) -> str:
     "A parameter value as the table shows it."
@@ -85,6 +88,7 @@ def flat_parameters(params:dict|None, # a record's `parameters`
         else: rows.append([prefix + k, _text(v)])
     return rows
 
+# %% ../nbs/12_paper.ipynb #41027eb8
 def _entry(folder:Path, stem:str, source:str, root:Path) -> dict:
     png, js = folder/f'{stem}.png', folder/f'{stem}.json'
     rel = '/' + folder.relative_to(root).as_posix()
@@ -100,14 +104,18 @@ def _entry(folder:Path, stem:str, source:str, root:Path) -> dict:
     return e
 
 def _stems(folder:Path) -> set:
-    return {p.stem for p in folder.glob('*.png')} | {p.stem for p in folder.glob('*.json')} if folder.is_dir() else set()
+    if not folder.is_dir(): return set()
+    return {p.stem for p in folder.glob('*.png')} | {p.stem for p in folder.glob('*.json')}
 
 def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.png and <name>.json
                     root:str|Path,                 # typst's root folder, which must contain `figures_dir`
-                    paper_dir:str|Path|None=None,  # the paper-profile results, made on this project's CPU (default: `figures_dir/paper`)
-                    large_dir:str|Path|None=None   # the large-profile results, made on a GPU (default: `figures_dir/large`)
+                    paper_dir:str|Path|None=None,  # the paper-profile results, made on this project's CPU
+                                                   # (default: `figures_dir/paper`)
+                    large_dir:str|Path|None=None   # the large-profile results, made on a GPU
+                                                   # (default: `figures_dir/large`)
                    ) -> dict:
-    "Per figure, the folder the paper takes it from (the first of `paper_dir`, `large_dir`, `figures_dir` with a readable JSON) and what it holds."
+    """Per figure, the folder the paper takes it from (the first of `paper_dir`, `large_dir`, `figures_dir` with a
+    readable JSON) and what it holds."""
     figures_dir, root = Path(figures_dir).resolve(), Path(root).resolve()
     paper_dir = Path(paper_dir).resolve() if paper_dir else figures_dir/'paper'
     large_dir = Path(large_dir).resolve() if large_dir else figures_dir/'large'
@@ -125,15 +133,15 @@ def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.p
             if unreadable is None and (d/f'{n}.json').exists(): unreadable = e   # shown as missing
         else: e = unreadable or first
         figures[n] = e
-    if paper_dir.is_dir():                         # variants of a paper result, e.g. figures/paper/dvq300/explore_vs_random
+    if paper_dir.is_dir():   # variants of a paper result, e.g. figures/paper/dvq300/explore_vs_random
         for sub in sorted(p for p in paper_dir.iterdir() if p.is_dir()):
             for n in sorted(_stems(sub)): figures[f'{sub.name}/{n}'] = _entry(sub, n, 'paper', root)
-    return {'dir': '/' + figures_dir.relative_to(root).as_posix(), 'paper_dir': '/' + paper_dir.relative_to(root).as_posix(),
-            'large_dir': '/' + large_dir.relative_to(root).as_posix(), 'figures': figures}
+    rel = lambda d: '/' + d.relative_to(root).as_posix()
+    return {'dir': rel(figures_dir), 'paper_dir': rel(paper_dir), 'large_dir': rel(large_dir), 'figures': figures}
 
-# %% ../nbs/12_paper.ipynb #395b18f6
+# %% ../nbs/12_paper.ipynb #535e56e6
 def library_profiles() -> list[dict]:
-    "The fields of every component's config at the `quick`, `paper` and `large` profiles, as the code at this commit defines them."
+    "The fields of every component's config at the `quick`, `paper` and `large` profiles, as this commit defines them."
     from learnmax.agent_config import AgentConfig
     from learnmax.corpus import CorpusConfig
     from learnmax.dvq import DVQConfig
@@ -147,8 +155,10 @@ def library_profiles() -> list[dict]:
     from learnmax.patches import PatchConfig
     env = EnvConfig()
     by = lambda f: tuple(f(p) for p in PROFILES)
-    pairs = [('DVQConfig', *by(DVQConfig.profile)), ("the default DVQ (default_dvq)", *by(lambda p: default_dvq(env, p))),
-             ('DVQTrainConfig', *by(DVQTrainConfig.profile)), ('its pretraining (pretrain_config)', *by(pretrain_config)),
+    pairs = [('DVQConfig', *by(DVQConfig.profile)),
+             ("the default DVQ (default_dvq)", *by(lambda p: default_dvq(env, p))),
+             ('DVQTrainConfig', *by(DVQTrainConfig.profile)),
+             ('its pretraining (pretrain_config)', *by(pretrain_config)),
              ('PatchConfig', *by(PatchConfig.profile)), ('CorpusConfig', *by(CorpusConfig.profile)),
              ('GPTConfig', *by(GPTConfig.profile)), ('TrainConfig', *by(TrainConfig.profile)),
              ('SearchConfig', *by(SearchConfig.profile)), ('AgentConfig', *by(AgentConfig.profile))]
@@ -158,11 +168,14 @@ def library_profiles() -> list[dict]:
         out.append({'name': name, 'rows': [[k, *(_text(d[k]) for d in ds)] for k in ds[0]]})
     return out
 
+# %% ../nbs/12_paper.ipynb #6a79996f
 def build_info(root:str|Path|None=None # a folder inside the checkout (default: the project's root)
               ) -> dict:
     "The commit the paper is built from, and whether `paper/` had uncommitted changes: `{'commit': ..., 'dirty': ...}`."
-    run = lambda *a: subprocess.run(['git', *a], cwd=root or find_root(), capture_output=True, text=True, check=True).stdout
-    try: return {'commit': run('rev-parse', 'HEAD').strip(), 'dirty': bool(run('status', '--porcelain', '--', 'paper', ':(exclude)paper/*.pdf').strip())}
+    run = lambda *a: subprocess.run(['git', *a], cwd=root or find_root(), capture_output=True, text=True,
+                                    check=True).stdout
+    try: return {'commit': run('rev-parse', 'HEAD').strip(),
+                 'dirty': bool(run('status', '--porcelain', '--', 'paper', ':(exclude)paper/*.pdf').strip())}
     except (OSError, subprocess.CalledProcessError): return {'commit': 'unknown', 'dirty': None}
 
 # %% ../nbs/12_paper.ipynb #2411a170
@@ -181,9 +194,10 @@ def build_paper(src:str|Path|None=None,         # the typst source (default: pap
                 output:str|Path|None=None,      # the file to write (default: learnmax.pdf beside `src`)
                 fmt:str='pdf',                  # 'pdf', or 'png' for one image per page (`output` is then a folder)
                 ppi:float=110,                  # pixels per inch for 'png'
-                paper_dir:str|Path|None=None    # paper-profile results, preferred where they exist (default: `figures_dir/paper`)
+                paper_dir:str|Path|None=None    # paper-profile results, preferred where they exist
+                                                # (default: `figures_dir/paper`)
                ) -> Path:
-    "Compile the paper from `src` with the figures in `paper_dir` and `figures_dir`; return the PDF (or the folder of PNG pages)."
+    "Compile the paper from `src` with the figures in `paper_dir` and `figures_dir`: the PDF, or a folder of PNG pages."
     src, figures_dir, top, inputs = _paths(src, figures_dir, paper_dir)
     if not src.exists(): raise FileNotFoundError(f'no paper source at {src}')
     if fmt == 'pdf':
@@ -193,7 +207,8 @@ def build_paper(src:str|Path|None=None,         # the typst source (default: pap
     pages = typst.compile(str(src), root=str(top), sys_inputs=inputs, format='png', ppi=ppi)
     out = Path(output or src.parent/'pages')
     for old in out.glob('page-*.png'): old.unlink()       # a shorter paper leaves no stale pages behind
-    for i, page in enumerate(pages if isinstance(pages, list) else [pages]): atomic_write(out/f'page-{i+1:02d}.png', page)
+    for i, page in enumerate(pages if isinstance(pages, list) else [pages]):
+        atomic_write(out/f'page-{i+1:02d}.png', page)
     return out
 
 def paper_status(src:str|Path|None=None,        # the typst source (default: paper/main.typ)
@@ -204,6 +219,6 @@ def paper_status(src:str|Path|None=None,        # the typst source (default: pap
     return {e['name']: e['present'] for e in experiments(src, figures_dir, paper_dir)}
 
 def experiments(src:str|Path|None=None, figures_dir:str|Path|None=None, paper_dir:str|Path|None=None) -> list[dict]:
-    "Every experiment the paper declares: name, title, section, present, and the `source` ('paper' or 'quick') it was shown from."
+    "Every experiment the paper declares: name, title, section, present, and the `source` it was shown from."
     src, figures_dir, top, inputs = _paths(src, figures_dir, paper_dir)
     return json.loads(typst.query(str(src), '<experiment>', field='value', root=str(top), sys_inputs=inputs))

@@ -28,7 +28,7 @@ from .jobs import (
 __all__ = ['ENGINES', 'Result', 'CellError', 'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound',
            'check_clean', 'run_figures', 'train_table', 'main']
 
-# %% ../nbs/11_pipeline.ipynb #f1a688d5
+# %% ../nbs/11_pipeline.ipynb #a6972669
 @dataclasses.dataclass
 class Result:
     "What became of one job."
@@ -40,7 +40,7 @@ class Result:
     error: str = ''                # for a failure: the cell that raised and the error
 
 class CellError(Exception):
-    "A code cell of a notebook run in-process raised: its number (as papermill counts, the injected cell included) and source."
+    "A code cell of a notebook run in-process raised: its number (as papermill counts, with the injected cell), source."
     def __init__(self, exec_count:int, source:str, error:BaseException):
         super().__init__(f'{type(error).__name__}: {error}')
         self.exec_count, self.source, self.ename, self.evalue = exec_count, source, type(error).__name__, str(error)
@@ -52,6 +52,7 @@ def describe_error(e:Exception # what papermill (or `execute_inprocess`) raised
     first = next((l.strip() for l in (e.source or '').splitlines() if l.strip()), '')
     return f"cell In[{e.exec_count}] (`{first[:60]}`) raised {e.ename}: {e.evalue}"
 
+# %% ../nbs/11_pipeline.ipynb #f44c6900
 ENGINES = ('papermill', 'inprocess') # how a notebook is executed
 
 def execute_inprocess(path:str|Path,     # the notebook
@@ -78,11 +79,12 @@ def execute_inprocess(path:str|Path,     # the notebook
         os.chdir(here); plt.close('all')
         atomic_write(executed, ''.join(done))
 
+# %% ../nbs/11_pipeline.ipynb #b53b77dc
 @contextlib.contextmanager
 def scratch_dir(parent:str|Path, # the folder it is made in
                 prefix:str=''    # the start of its name
                ):
-    "A new folder that is the temporary folder of this process and of the kernels it starts, for the block; then removed."
+    "A new folder, the temporary folder of this process and of the kernels it starts for the block; then removed."
     Path(parent).mkdir(parents=True, exist_ok=True)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     old_env, old_dir = os.environ.get('TMPDIR'), tempfile.tempdir
@@ -94,17 +96,20 @@ def scratch_dir(parent:str|Path, # the folder it is made in
         tempfile.tempdir = old_dir
         shutil.rmtree(path, ignore_errors=True)
 
+# %% ../nbs/11_pipeline.ipynb #957764f4
 def run_job(job:Job,                  # what to run
             run_dir:str|Path,         # where the executed notebook goes
             git:GitState|None=None,   # the commit and tree state to record (default: unknown)
             kernel:str='python3',     # the Jupyter kernel (engine 'papermill')
             root:str|Path|None=None,  # paths in the JSON are recorded relative to this folder
-            engine:str='papermill'    # one of `ENGINES`: 'inprocess' runs the cells in this interpreter, no kernel needed
+            engine:str='papermill'    # one of `ENGINES`: 'inprocess' runs the cells in this interpreter,
+                                      # no kernel needed
            ) -> Result:
     "Execute `job`, then stamp the JSON files it wrote; failures come back in `Result.error`."
     if engine not in ENGINES: raise PipelineError(f'unknown engine {engine!r}: one of {", ".join(ENGINES)}')
     out_dir = Path(job.parameters['out_dir']); out_dir.mkdir(parents=True, exist_ok=True)
-    executed = Path(run_dir)/f"{job.name}.{'ipynb' if engine == 'papermill' else 'py'}"; executed.parent.mkdir(parents=True, exist_ok=True)
+    executed = Path(run_dir)/f"{job.name}.{'ipynb' if engine == 'papermill' else 'py'}"
+    executed.parent.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
     before, error, t0 = fingerprint(out_dir), '', time.perf_counter()
     try:
@@ -116,35 +121,40 @@ def run_job(job:Job,                  # what to run
                                     cwd=str(job.path.parent), progress_bar=False, log_output=False)
     except Exception as e: error = describe_error(e)
     duration = round(time.perf_counter() - t0, 2)
-    rel = lambda p: str(Path(p).resolve().relative_to(Path(root).resolve())) if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p)
+    rel = lambda p: (str(Path(p).resolve().relative_to(Path(root).resolve()))
+                     if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p))
     written = [p for p, f in fingerprint(out_dir).items() if before.get(p) != f]
     written = [p for p in written if stamp(p, job.parameters, **(git or GitState()).provenance(), duration_s=duration,
                                            started_at=started, notebook=rel(job.path), executed=rel(executed),
                                            engine=engine, host=host_info())]
     return Result(job.name, not error, duration, executed, written, error)
 
-# %% ../nbs/11_pipeline.ipynb #a9130590
+# %% ../nbs/11_pipeline.ipynb #742c8faf
 def paper_bound(profile:str,        # the profile of the run
                 out_dir:str|Path,   # where it writes figures
                 root:str|Path       # the checkout
                ) -> bool:
-    "Whether a run makes a result the paper shows: the `paper` or `large` profile, or figures written under `root/figures/paper/` or `root/figures/large/`."
-    return profile in ('paper', 'large') or any(Path(out_dir).resolve().is_relative_to((Path(root)/'figures'/d).resolve()) for d in ('paper', 'large'))
+    "Whether a run makes a result the paper shows: profile `paper` or `large`, or figures under figures/paper|large."
+    return profile in ('paper', 'large') or any(
+        Path(out_dir).resolve().is_relative_to((Path(root)/'figures'/d).resolve()) for d in ('paper', 'large'))
 
 def check_clean(git:GitState,          # the checkout's state
                 paper:bool,            # whether the run makes a paper result (`paper_bound`)
                 allow_dirty:bool=False # run anyway from a dirty tree (the result is stamped dirty)
                ) -> None:
-    "Raise `PipelineError` for a paper result from a tree that is dirty (or whose state git cannot tell), unless allowed."
+    "Raise `PipelineError` for a paper result from a dirty tree (or one whose state git cannot tell), unless allowed."
     if not paper or allow_dirty or git.dirty is False: return
     if git.dirty is None:
-        raise PipelineError('refused, nothing was run: a paper result must come from a clean git checkout, and git could '
-                            'not read this one; pass --allow-dirty to run anyway (the result is stamped with an unknown commit)')
+        raise PipelineError('refused, nothing was run: a paper result must come from a clean git checkout, '
+                            'and git could not read this one; pass --allow-dirty to run anyway '
+                            '(the result is stamped with an unknown commit)')
     shown = ', '.join(git.files[:5]) + (f' and {len(git.files) - 5} more' if len(git.files) > 5 else '')
-    raise PipelineError(f'refused, nothing was run: a paper result (--profile paper or large, or --out under figures/paper or figures/large) '
+    raise PipelineError('refused, nothing was run: a paper result '
+                        '(--profile paper or large, or --out under figures/paper or figures/large) '
                         f'must come from a clean tree, and this one has uncommitted changes: {shown}. Commit or stash '
                         f'them, or pass --allow-dirty to run anyway and stamp the result dirty')
 
+# %% ../nbs/11_pipeline.ipynb #62424090
 def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nbs/experiments)
                 only:list[str]|None=None,    # names to run (default: all)
                 overrides:dict|None=None,    # key -> raw text, for the notebooks' parameters
@@ -156,10 +166,11 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
                 progress:bool=True,          # show a progress bar over notebooks
                 log=print,                   # where messages go
                 allow_dirty:bool=False,      # make a paper result from a dirty tree (stamped dirty)
-                root:str|Path|None=None,     # the checkout: its commit is recorded (default: found from the current folder)
+                root:str|Path|None=None,     # the checkout: its commit is recorded
+                                             # (default: found from the current folder)
                 engine:str='papermill'       # one of `ENGINES` (see `run_job`)
                ) -> list[Result]:
-    "Run the experiment notebooks; a failure does not stop the others. Raises `PipelineError` before running on a bad request."
+    "Run the experiment notebooks; a failure does not stop the others. A bad request raises `PipelineError` first."
     root = Path(root or find_root())
     nbs_dir = Path(nbs_dir or root/'nbs'/'experiments')
     out_dir = Path(out_dir or root/'figures')
@@ -180,15 +191,18 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
         bar.set_postfix_str(job.name)
         r = run_job(job, run_dir, git, kernel, root, engine)
         results.append(r)
-        (bar.write if progress else log)(f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.duration_s:.1f} s)" + (f': {r.error}' if r.error else ''))
-    summary = [dict(name=r.name, ok=r.ok, duration_s=r.duration_s, error=r.error, written=[str(p) for p in r.written]) for r in results]
-    atomic_write(run_dir/'summary.json', json.dumps(dict(profile=profile, seed=seed, **git.provenance(), results=summary), indent=2))
+        (bar.write if progress else log)(f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.duration_s:.1f} s)"
+                                         + (f': {r.error}' if r.error else ''))
+    summary = [dict(name=r.name, ok=r.ok, duration_s=r.duration_s, error=r.error, written=[str(p) for p in r.written])
+               for r in results]
+    atomic_write(run_dir/'summary.json',
+                 json.dumps(dict(profile=profile, seed=seed, **git.provenance(), results=summary), indent=2))
     failed = [r for r in results if not r.ok]
     log(f'{len(results) - len(failed)} of {len(results)} notebooks ran; executed copies in {run_dir}')
     for r in failed: log(f'FAILED {r.name}: {r.error} (see {r.executed})')
     return results
 
-# %% ../nbs/11_pipeline.ipynb #3fc8493c
+# %% ../nbs/11_pipeline.ipynb #217c0093
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='learnmax', description='Regenerate the figures and build the paper.')
     sub = p.add_subparsers(dest='command', required=True)
@@ -202,7 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument('--runs', help='folder for executed notebooks (default: runs/figures)')
     f.add_argument('--kernel', default='python3', help='Jupyter kernel')
     f.add_argument('--engine', choices=ENGINES, default='papermill',
-                   help='papermill (a Jupyter kernel) or inprocess (the cells run in this interpreter; no Jupyter needed)')
+                   help='papermill (a Jupyter kernel) or inprocess '
+                        '(the cells run in this interpreter; no Jupyter needed)')
     f.add_argument('--allow-dirty', action='store_true',
                    help='make a paper result (--profile paper, or --out under figures/paper) from a tree with '
                         'uncommitted changes; it is stamped dirty')
@@ -223,6 +238,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--episodes', type=int, default=200)
     return p
 
+# %% ../nbs/11_pipeline.ipynb #ee7c094c
 def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.pt)
                 profile:str='quick',     # 'quick' or 'paper': the model's and the training's profile
                 steps:int|None=None,     # optimizer steps (default: the profile's)
@@ -254,6 +270,7 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
     if world > 1: dist.destroy_process_group()
     return last
 
+# %% ../nbs/11_pipeline.ipynb #7717357b
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
     "The `learnmax` command: `learnmax figures|paper|train ...`; returns the exit status."

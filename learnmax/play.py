@@ -24,7 +24,7 @@ from .tokenizer import Tokenizer
 # %% auto #0
 __all__ = ['DreamState', 'Dream', 'plot_dream', 'plot_state', 'draw_tree', 'app']
 
-# %% ../nbs/09_play.ipynb #ea137d45
+# %% ../nbs/09_play.ipynb #d240d738
 @dataclasses.dataclass
 class DreamState:
     "One frame of a dream: the real frame it started from (step 0) or a predicted one."
@@ -32,12 +32,30 @@ class DreamState:
     action: int|None                # the action that led here (None at the real frame)
     tokens: np.ndarray              # (n_tokens,) token ids
     frame: np.ndarray               # uint8 (H, W, C): the tokens decoded
-    entropy: np.ndarray             # (rows, cols) entropy (nats) of each patch token's predicted distribution (0: real)
+    entropy: np.ndarray             # (rows, cols) entropy (nats) of each patch token's predicted distribution
+                                    # (0: real)
     observed: np.ndarray|None = None  # the real frame's pixels (step 0 only)
 
     @property
     def real(self) -> bool: return self.observed is not None
 
+# %% ../nbs/09_play.ipynb #5000adcb
+def _frame_source(frames, actions=None, episodes=None) -> tuple:
+    "(rows -> frames, actions, episode ids, steps): of a `ReplayBuffer`, or of an array of frames and their actions."
+    if isinstance(frames, ReplayBuffer):
+        if actions is not None or episodes is not None:
+            raise ValueError('a ReplayBuffer holds its own actions and episodes')
+        return frames.frames, frames.column('actions'), frames.column('episode_ids'), frames.column('steps')
+    arr = np.asarray(frames)
+    if actions is None or len(actions) != len(arr):
+        raise ValueError('an array of frames needs one action per frame (`actions`)')
+    acts = np.asarray(actions, np.int64)
+    eps = np.zeros(len(arr), np.int64) if episodes is None else np.asarray(episodes, np.int64)
+    steps, seen = np.zeros(len(arr), np.int64), {}
+    for i, e in enumerate(eps.tolist()): steps[i] = seen[e] = seen.get(e, -1) + 1   # each episode's frames in order
+    return (lambda rows: arr[np.asarray(rows)]), acts, eps, steps
+
+# %% ../nbs/09_play.ipynb #e0116a72
 class Dream:
     "Play inside the world model: start from a real frame, choose actions, see what the model predicts."
     def __init__(self, tok:Tokenizer,           # turns frames into tokens and back (fitted)
@@ -54,21 +72,12 @@ class Dream:
         if (c.vocab, c.n_tokens) != (tok.vocab, tok.n_tokens):
             raise ValueError(f'the model reads vocab={c.vocab}, n_tokens={c.n_tokens} but the tokenizer gives '
                              f'vocab={tok.vocab}, n_tokens={tok.n_tokens}')
-        if isinstance(frames, ReplayBuffer):
-            if actions is not None or episodes is not None: raise ValueError('a ReplayBuffer holds its own actions and episodes')
-            self._frames, acts, eps, steps = frames.frames, frames.column('actions'), frames.column('episode_ids'), frames.column('steps')
-        else:
-            arr = np.asarray(frames)
-            if actions is None or len(actions) != len(arr): raise ValueError('an array of frames needs one action per frame (`actions`)')
-            acts = np.asarray(actions, np.int64)
-            eps = np.zeros(len(arr), np.int64) if episodes is None else np.asarray(episodes, np.int64)
-            steps, seen = np.zeros(len(arr), np.int64), {}
-            for i, e in enumerate(eps.tolist()): steps[i] = seen[e] = seen.get(e, -1) + 1   # each episode's frames in order
-            self._frames = lambda rows: arr[np.asarray(rows)]
+        self._frames, acts, eps, steps = _frame_source(frames, actions, episodes)
         self.tok, self.model, self.sample, self.seed = tok, model.eval(), sample, seed
         self.search, self.last_plan = search or SearchConfig(), None
         self._acts, self._eps, self._steps = acts, eps, steps
-        self.names = tuple(c.action_names) if len(c.action_names) == c.n_actions else tuple(map(str, range(c.n_actions)))
+        self.names = (tuple(c.action_names) if len(c.action_names) == c.n_actions
+                      else tuple(map(str, range(c.n_actions))))
         self.grid = tuple(tok.grid) if tok.grid else (1, tok.n_tokens)
         self.history, self._toks, self._between, self._gens = [], [], [], []
 
@@ -86,9 +95,11 @@ class Dream:
 def _context(self:Dream, i:int) -> np.ndarray:
     "Rows of row `i`'s episode just before it (consecutive steps), then `i`: at most `window - 1` frames."
     keep = self.model.cfg.window - 1
-    near = np.flatnonzero((self._eps == self._eps[i]) & (self._steps < self._steps[i]) & (self._steps >= self._steps[i] - keep))
+    near = np.flatnonzero((self._eps == self._eps[i]) & (self._steps < self._steps[i])
+                          & (self._steps >= self._steps[i] - keep))
     by_step, rows = dict(zip(self._steps[near].tolist(), near.tolist())), [i]
-    while len(rows) < keep and int(self._steps[i]) - len(rows) in by_step: rows.insert(0, by_step[int(self._steps[i]) - len(rows)])
+    while len(rows) < keep and int(self._steps[i]) - len(rows) in by_step:
+        rows.insert(0, by_step[int(self._steps[i]) - len(rows)])
     return np.array(rows)
 
 @patch
@@ -97,17 +108,19 @@ def reset(self:Dream, index:int # the replay row of the real frame to start from
     "Start again from a real frame, with its episode's frames before it as context."
     try: i = operator.index(index)
     except TypeError: raise ValueError(f'the replay row must be an int, got {index!r}') from None
-    if not -len(self) <= i < len(self): raise ValueError(f'replay row {i} is out of range: the replay holds {len(self)} frames (0..{len(self) - 1})')
+    if not -len(self) <= i < len(self):
+        raise ValueError(f'replay row {i} is out of range: the replay holds {len(self)} frames (0..{len(self) - 1})')
     rows = self._context(i % len(self))
     obs = self._frames(rows)
     toks = self.tok.encode(obs)
     self._toks, self._between = list(toks), self._acts[rows[:-1]].tolist()
     self.gen = torch.Generator(next(self.model.parameters()).device).manual_seed(self.seed)
     self._gens = []
-    self.history = [DreamState(0, None, toks[-1], self.tok.decode(toks[-1:])[0], np.zeros(self.grid, np.float32), obs[-1])]
+    self.history = [DreamState(0, None, toks[-1], self.tok.decode(toks[-1:])[0], np.zeros(self.grid, np.float32),
+                               obs[-1])]
     return self.state
 
-# %% ../nbs/09_play.ipynb #d3a11a69
+# %% ../nbs/09_play.ipynb #9f93ab22
 @patch
 def action_index(self:Dream, action # an action index (0..n_actions-1) or name ('RIGHT', case-insensitive)
                 ) -> int:
@@ -119,9 +132,11 @@ def action_index(self:Dream, action # an action index (0..n_actions-1) or name (
         raise ValueError(f'unknown action {action!r}: the model knows {valid}')
     try: a = operator.index(action)
     except TypeError: a = None
-    if a is None or not 0 <= a < len(self.names): raise ValueError(f'action {action!r} is out of range: valid actions are {valid}')
+    if a is None or not 0 <= a < len(self.names):
+        raise ValueError(f'action {action!r} is out of range: valid actions are {valid}')
     return a
 
+# %% ../nbs/09_play.ipynb #7f97f03d
 @patch
 @torch.no_grad()
 def step(self:Dream, action # an action index or name
@@ -132,7 +147,8 @@ def step(self:Dream, action # an action index or name
     toks = np.stack(self._toks[-keep:])
     between = self._between[len(self._between) - (len(toks) - 1):]
     dev = next(self.model.parameters()).device
-    cache = self.model.prefill(torch.as_tensor(toks, device=dev)[None], torch.tensor([between], dtype=torch.long, device=dev))
+    cache = self.model.prefill(torch.as_tensor(toks, device=dev)[None],
+                               torch.tensor([between], dtype=torch.long, device=dev))
     self._gens.append(self.gen.get_state())
     pred: Prediction = self.model.predict_next(cache, torch.tensor([[a]], device=dev), sample=self.sample,
                                                generator=self.gen, extend=False)
@@ -149,7 +165,7 @@ def undo(self:Dream) -> DreamState:
     self.history.pop(); self._toks.pop(); self._between.pop(); self.gen.set_state(self._gens.pop())
     return self.state
 
-# %% ../nbs/09_play.ipynb #c2363cc6
+# %% ../nbs/09_play.ipynb #3bd15bfc
 def _title(s:DreamState, names) -> str:
     return f'{s.step}: ' + ('start' if s.action is None else names[s.action] if names else str(s.action))
 
@@ -167,25 +183,30 @@ def plot_dream(states:list,            # `DreamState`s, e.g. `dream.history`
     j = 0
     for s in states:
         if s.real:
-            axs[0, j].imshow(s.observed.squeeze()); axs[0, j].set_title('real frame', fontsize=8); axs[1, j].axis('off'); j += 1
-        axs[0, j].imshow(s.frame.squeeze()); axs[0, j].set_title(_title(s, names) + (' (decoded)' if s.real else ''), fontsize=8)
+            axs[0, j].imshow(s.observed.squeeze()); axs[0, j].set_title('real frame', fontsize=8)
+            axs[1, j].axis('off'); j += 1
+        axs[0, j].imshow(s.frame.squeeze())
+        axs[0, j].set_title(_title(s, names) + (' (decoded)' if s.real else ''), fontsize=8)
         im = axs[1, j].imshow(s.entropy, cmap='magma', vmin=0, vmax=vmax)
         if not s.real: axs[1, j].set_title(f'mean {s.entropy.mean():.2f} nats', fontsize=7)
         j += 1
     axs[1, -1].figure.colorbar(im, ax=axs[1, :].tolist(), fraction=0.02, label='entropy (nats)')
     return fig
 
+# %% ../nbs/09_play.ipynb #6ebd481d
 def plot_state(s:DreamState,           # one state, e.g. `dream.state`
                names=None,             # action names, for the title
                vmax:float|None=None,   # top of the entropy colour scale (default: its largest entropy)
                size:float=2.4          # inches per panel
               ):
     "One state side by side: (a real frame's pixels,) the decoded frame, its per-patch entropy map."
-    pics = ([('real frame', s.observed)] if s.real else []) + [(_title(s, names) + (' (decoded)' if s.real else ''), s.frame)]
+    pics = (([('real frame', s.observed)] if s.real else [])
+            + [(_title(s, names) + (' (decoded)' if s.real else ''), s.frame)])
     fig, axs = plt.subplots(1, len(pics) + 1, figsize=(size * (len(pics) + 1) + 0.6, size))
     for ax, (t, im) in zip(axs, pics): ax.imshow(im.squeeze()); ax.set_title(t, fontsize=9)
     im = axs[-1].imshow(s.entropy, cmap='magma', vmin=0, vmax=vmax or max(float(s.entropy.max()), 1e-3))
-    axs[-1].set_title(f'entropy, mean {s.entropy.mean():.2f} nats', fontsize=9); fig.colorbar(im, ax=axs[-1], fraction=0.046)
+    axs[-1].set_title(f'entropy, mean {s.entropy.mean():.2f} nats', fontsize=9)
+    fig.colorbar(im, ax=axs[-1], fraction=0.046)
     for ax in axs: ax.set_xticks([]); ax.set_yticks([])
     return fig
 
@@ -198,7 +219,7 @@ def branches(self:Dream, actions=None # the actions to try (default: every actio
     for a in (self.names if actions is None else actions): out.append(self.step(a)); self.undo()
     return out
 
-# %% ../nbs/09_play.ipynb #e038cb10
+# %% ../nbs/09_play.ipynb #0549d017
 @patch
 def plan(self:Dream, cfg:SearchConfig|None=None # how to search (default: the dream's `search`)
         ) -> SearchTree:
@@ -207,9 +228,11 @@ def plan(self:Dream, cfg:SearchConfig|None=None # how to search (default: the dr
     cfg = cfg or self.search
     keep = self.model.cfg.window - cfg.depth   # what the planner reads; it checks cfg itself
     toks = np.stack(self._toks[-max(keep, 1):])
-    self.last_plan = search_plan(self.model, toks, np.array(self._between[len(self._between) - (len(toks) - 1):], np.int64), cfg)
+    between = np.array(self._between[len(self._between) - (len(toks) - 1):], np.int64)
+    self.last_plan = search_plan(self.model, toks, between, cfg)
     return self.last_plan.tree
 
+# %% ../nbs/09_play.ipynb #f985c470
 def _chosen(tree:SearchTree) -> list:
     "Index of the chosen path's node at each level."
     i, out = tree.best, []
@@ -221,7 +244,7 @@ def draw_tree(tree:SearchTree,          # from `Dream.plan` or `learnmax.search.
               ax=None,                  # where to draw (default: a new figure)
               vmax:float|None=None      # top of the entropy colour scale (default: the largest node entropy)
              ):
-    "The searched tree: one column per depth, nodes coloured by entropy, edges labelled by action, the chosen path in red."
+    "The searched tree: one column per depth, nodes coloured by entropy, edges labelled by action, the chosen path red."
     if ax is None: ax = plt.subplots(figsize=(2.2 + 2.2 * len(tree.levels), 4))[1]
     vmax = vmax or max(float(max(lv.entropy.max() for lv in tree.levels)), 1e-3)
     chosen, prev_y, cmap = _chosen(tree), np.zeros(1), plt.get_cmap('viridis')
@@ -232,7 +255,8 @@ def draw_tree(tree:SearchTree,          # from `Dream.plan` or `learnmax.search.
         y = np.zeros(len(par)); y[np.lexsort((act, -py))] = np.linspace(1, -1, len(par)) if len(par) > 1 else 0
         for i in range(len(par)):
             on = i == chosen[d]
-            ax.plot([d, d + 1], [py[i], y[i]], color='C3' if on else '0.75', lw=2.5 if on else 0.7, zorder=2 if on else 1)
+            ax.plot([d, d + 1], [py[i], y[i]], color='C3' if on else '0.75', lw=2.5 if on else 0.7,
+                    zorder=2 if on else 1)
             ax.text(d + 0.72, py[i] + 0.72 * (y[i] - py[i]), names[act[i]] if names else str(act[i]),
                     fontsize=6, ha='center', va='center', color='C3' if on else '0.35',
                     bbox=dict(fc='white', ec='none', pad=0.3, alpha=0.8), zorder=4)
@@ -242,8 +266,10 @@ def draw_tree(tree:SearchTree,          # from `Dream.plan` or `learnmax.search.
     leaf = tree.levels[-1]
     ax.scatter([len(tree.levels)], [prev_y[tree.best]], marker='*', s=260, color='C3', zorder=6)
     ax.figure.colorbar(sc, ax=ax, fraction=0.04, label='mean token entropy (nats)')
-    ax.set(xticks=range(len(tree.levels) + 1), xticklabels=['now'] + [f'depth {d + 1}' for d in range(len(tree.levels))],
-           yticks=[], xlim=(-0.3, len(tree.levels) + 0.3), title=f'{tree.n_nodes} nodes; chosen path score {float(leaf.score[tree.best]):.2f}')
+    ax.set(xticks=range(len(tree.levels) + 1),
+           xticklabels=['now'] + [f'depth {d + 1}' for d in range(len(tree.levels))],
+           yticks=[], xlim=(-0.3, len(tree.levels) + 0.3),
+           title=f'{tree.n_nodes} nodes; chosen path score {float(leaf.score[tree.best]):.2f}')
     return ax
 
 # %% ../nbs/09_play.ipynb #62acaa49
@@ -254,7 +280,7 @@ def _png(fig) -> bytes:
 def app(dream:Dream, # the dream to play (reset to row `index` if it has not started)
         index:int=0  # the replay row shown first
        ):
-    "An ipywidgets app over `dream`: action buttons, reset to a replay row, undo, plan; the frame, its entropy map, the tree."
+    "An ipywidgets app over `dream`: action buttons, reset to a row, undo, plan; the frame, its entropy map, the tree."
     import ipywidgets as W
     if not dream.history: dream.reset(index)
     frame, tree, status = W.Image(format='png'), W.Image(format='png'), W.HTML()

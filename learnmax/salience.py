@@ -33,7 +33,8 @@ class SalienceConfig(Config):
     joint: bool = False         # also train the world model, on its own loss + `weight` x the salient loss
     weight: float = 1.0         # `joint`: the weight of the salient loss
     tolerance: int = 2          # k: a detection and an event match when at most k steps apart (same excursion)
-    percentiles: tuple = tuple(float(p) for p in np.r_[np.arange(50, 95, 5), np.arange(95, 99.9, 0.5), 99.9])  # threshold sweep
+    percentiles: tuple = tuple(float(p) for p in                                        # the threshold sweep
+                               np.r_[np.arange(50, 95, 5), np.arange(95, 99.9, 0.5), 99.9])
     batch: int = 256            # windows per forward pass when scoring
     seed: int = 0               # seeds the head and the batches
     _paper = dict(horizon=8, hidden=256, steps=3000, batch_size=64, lr=1e-3, batch=64)
@@ -45,19 +46,21 @@ def future_histogram(states:torch.Tensor, # (B, T, n) token ids
                     ) -> torch.Tensor:
     "(B, T - horizon, vocab): for t = 0..T-horizon-1, the normalised histogram of the tokens of frames t+1..t+horizon."
     B, T, n = states.shape
-    if not 1 <= horizon < T: raise ValueError(f'horizon must lie in 1..{T - 1} for windows of {T} frames, got {horizon}')
+    if not 1 <= horizon < T:
+        raise ValueError(f'horizon must lie in 1..{T - 1} for windows of {T} frames, got {horizon}')
     one = F.one_hot(states, vocab).sum(2).float()                                 # (B, T, vocab) counts per frame
     c = torch.cat([one.new_zeros(B, 1, vocab), one.cumsum(1)], 1)                 # c[t] = counts of frames < t
     return (c[:, horizon + 1:] - c[:, 1:T - horizon + 1]) / (horizon * n)
 
-# %% ../nbs/06b_salience.ipynb #f905777b
+# %% ../nbs/06b_salience.ipynb #c148dba2
 class SalienceHead(nn.Module):
-    "Logits (..., vocab) of the distribution of tokens over the next `horizon` frames, from a hidden state (..., n_embd)."
+    "Logits (..., vocab) of the distribution of tokens in the next `horizon` frames, from a hidden state (..., n_embd)."
     def __init__(self, n_embd:int, vocab:int, hidden:int=64):
         super().__init__()
         self.net = nn.Sequential(nn.LayerNorm(n_embd), nn.Linear(n_embd, hidden), nn.GELU(), nn.Linear(hidden, vocab))
     def forward(self, h): return self.net(h)
 
+# %% ../nbs/06b_salience.ipynb #cbcb8890
 def frame_ends(cfg, T:int) -> torch.Tensor:
     "Positions (T,) of the last token of each of `T` frames in the GPT's flat sequence (`cfg`: a `GPTConfig`)."
     return torch.arange(T) * cfg.per_frame + cfg.per_frame - 1
@@ -70,11 +73,12 @@ def gpt_hidden(model:GPT, tok:torch.Tensor) -> tuple:
     finally: hook.remove()
     return out, got['h']
 
+# %% ../nbs/06b_salience.ipynb #b56bf5ce
 def soft_cross_entropy(logits:torch.Tensor, target:torch.Tensor) -> torch.Tensor:
     "Mean over rows of -sum(target * log_softmax(logits)): cross-entropy against soft targets."
     return -(target * F.log_softmax(logits.float(), -1)).sum(-1).mean()
 
-# %% ../nbs/06b_salience.ipynb #6560d3cb
+# %% ../nbs/06b_salience.ipynb #2d322334
 def _window_batch(ds, idx, device):
     from learnmax.split import collate_windows
     b = collate_windows([ds[int(i)] for i in idx])
@@ -85,7 +89,8 @@ def salience_loss(model:GPT, head:SalienceHead, states:torch.Tensor, actions:tor
                   with_gpt:bool=False) -> tuple:
     "(salient loss, target entropy, GPT loss or None) on windows (B, window + horizon, n) of states and their actions."
     c, W = model.cfg, states.shape[1] - horizon
-    if W < 1 or W > c.window: raise ValueError(f'windows of {states.shape[1]} frames: need window + horizon = {c.window + horizon}')
+    if W < 1 or W > c.window:
+        raise ValueError(f'windows of {states.shape[1]} frames: need window + horizon = {c.window + horizon}')
     tgt = future_histogram(states, horizon, c.vocab)                               # (B, W, vocab)
     if with_gpt:
         got = {}
@@ -100,9 +105,11 @@ def salience_loss(model:GPT, head:SalienceHead, states:torch.Tensor, actions:tor
     ent = -(tgt * torch.log(tgt.clamp(min=1e-12))).sum(-1).mean()
     return soft_cross_entropy(logits, tgt), ent, gl
 
+# %% ../nbs/06b_salience.ipynb #dc087059
 def train_salience(model:GPT,           # the world model (trained; fine-tuned too when `sc.joint`)
                    head:SalienceHead,   # the head, trained in place
-                   ds,                  # training windows of `window + horizon` frames (a `WindowDataset` of token ids)
+                   ds,                  # training windows of `window + horizon` frames
+                                        # (a `WindowDataset` of token ids)
                    sc:SalienceConfig,   # steps, batch, learning rate, joint
                    log_every:int=10     # steps between records
                   ) -> list[dict]:
@@ -124,12 +131,13 @@ def train_salience(model:GPT,           # the world model (trained; fine-tuned t
     model.train(was); head.eval()
     return recs
 
-# %% ../nbs/06b_salience.ipynb #64c62fbd
+# %% ../nbs/06b_salience.ipynb #89c1ab88
 def _segment_starts(episodes:np.ndarray) -> np.ndarray:
     "For each row, the first row of its run of equal episode ids."
     new = np.r_[True, episodes[1:] != episodes[:-1]]
     return np.maximum.accumulate(np.where(new, np.arange(len(episodes)), 0))
 
+# %% ../nbs/06b_salience.ipynb #44b23a9b
 @torch.no_grad()
 def step_outputs(model:GPT,              # the world model (any layout but the joint head)
                  head:SalienceHead,      # the trained salient-loss head
@@ -150,7 +158,8 @@ def step_outputs(model:GPT,              # the world model (any layout but the j
         us = np.flatnonzero(length == l)
         for i in range(0, len(us), batch):
             u = us[i:i + batch]; r = u[:, None] - l + 1 + np.arange(l)
-            s = torch.as_tensor(states[r], dtype=torch.long, device=dev); a = torch.as_tensor(actions[r], dtype=torch.long, device=dev)
+            s = torch.as_tensor(states[r], dtype=torch.long, device=dev)
+            a = torch.as_tensor(actions[r], dtype=torch.long, device=dev)
             tok, st, _ = model.inputs_targets(s, a)
             out, h = gpt_hidden(model, tok)
             fut[u] = F.softmax(head(h[:, l * c.per_frame - 1]).float(), -1).cpu().numpy()
@@ -173,7 +182,7 @@ def salience_scores(out:dict,             # from `step_outputs`
                     states:np.ndarray,    # (N, n) or (N,) token ids
                     episodes:np.ndarray   # (N,) excursion ids
                    ) -> dict:
-    "Per step t, about t -> t+1: `salient` (JS of the predicted futures), `token_change`, `entropy`, `nll`; NaN at the last row."
+    "Per step t, about t -> t+1: `salient` (JS of predicted futures), `token_change`, `entropy`, `nll`; NaN at the end."
     states = np.asarray(states).reshape(len(states), -1)
     same = np.r_[episodes[1:] == episodes[:-1], False]
     shift, keep = (lambda x: np.r_[x[1:], x[-1:]]), (lambda x: np.where(same, x, np.nan))
@@ -214,7 +223,8 @@ def match_events(pred:np.ndarray,     # (N,) bool: detections
     p = tp_p / pred.sum() if pred.sum() else float('nan')
     r = tp_t / true.sum() if true.sum() else float('nan')
     f1 = 2 * p * r / (p + r) if pred.sum() and true.sum() and p + r > 0 else 0.0
-    return dict(precision=p, recall=r, f1=f1, detections=int(pred.sum()), events=int(true.sum()), right=tp_p, found=tp_t)
+    return dict(precision=p, recall=r, f1=f1, detections=int(pred.sum()), events=int(true.sum()),
+                right=tp_p, found=tp_t)
 
 # %% ../nbs/06b_salience.ipynb #4316dfcf
 def evaluate_salience(scores:dict,        # method -> (N,) score per step (NaN: never detected)
@@ -242,6 +252,7 @@ def evaluate_salience(scores:dict,        # method -> (N,) score per step (NaN: 
             res[kind] = dict(threshold=float(ths[best]), percentile=float(percentiles[best]), train_f1=f1[best],
                              **{x: curve[best][x] for x in ('precision', 'recall', 'f1', 'detections', 'events')},
                              reachable=match_events(np.isfinite(sc[te]), ev[te], episodes[te], k)['recall'],
-                             curve=dict(percentile=[float(p) for p in percentiles], precision=[c['precision'] for c in curve],
+                             curve=dict(percentile=[float(p) for p in percentiles],
+                                        precision=[c['precision'] for c in curve],
                                         recall=[c['recall'] for c in curve]))
     return out

@@ -17,7 +17,7 @@ from .gpt import GPT
 from .gpt_predict import Prediction
 
 # %% auto #0
-__all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'Level', 'SearchTree', 'Plan', 'selection_key', 'plan', 'BatchPlan',
+__all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'Level', 'SearchTree', 'selection_key', 'Plan', 'plan', 'BatchPlan',
            'plan_batch']
 
 # %% ../nbs/06_search.ipynb #8da8e01e
@@ -26,17 +26,23 @@ MODES = ('learn', 'reverse', 'band')
 @dataclasses.dataclass(frozen=True)
 class SearchConfig(Config):
     "How the planner searches inside the world model."
-    mode: str = 'learn'         # 'learn': most uncertain path; 'reverse': least uncertain; 'band': a percentile band of uncertainty
+    mode: str = 'learn'         # 'learn': most uncertain path; 'reverse': least uncertain;
+                                # 'band': a percentile band of uncertainty
     beam: int = 4               # paths kept after each depth
     depth: int = 2              # predicted steps per path
-    branching: int = 0          # actions expanded per kept path (0: every action; fewer: a seeded random subset per path)
+    branching: int = 0          # actions expanded per kept path
+                                # (0: every action; fewer: a seeded random subset per path)
     band: tuple = (0.5, 0.7)    # mode 'band': the percentile band (0-1) of path scores aimed at
     discount: float = 1.0       # step d's terms are weighted by discount**d (d = 0 for the first predicted step)
-    count_bonus: float = 0.0    # weight of the visit-count bonus (mean of 1/sqrt(1 + visits) over a predicted frame's tokens)
+    count_bonus: float = 0.0    # weight of the visit-count bonus
+                                # (mean of 1/sqrt(1 + visits) over a predicted frame's tokens)
     entropy: float = 1.0        # weight of the entropy term (0 with a count bonus: a count-based planner)
-    goal_weight: float = 0.0    # weight of the goal term: the fraction of a predicted frame's tokens equal to the root's goal frame
-    use_cache: bool = True      # incremental prediction on the KV cache (False: recompute every sequence, the slow reference)
-    jacobi: bool = True         # token-by-token models: decode a frame in Jacobi passes (False: one model call per token)
+    goal_weight: float = 0.0    # weight of the goal term: the fraction of a predicted frame's tokens
+                                # equal to the root's goal frame
+    use_cache: bool = True      # incremental prediction on the KV cache
+                                # (False: recompute every sequence, the slow reference)
+    jacobi: bool = True         # token-by-token models: decode a frame in Jacobi passes
+                                # (False: one model call per token)
     seed: int = 0               # seeds tie-breaking and the branching subsets
     _large = dict(beam=8, depth=3)   # the paper profile plans as `quick` does (the sighted agent's speed on this CPU)
 
@@ -46,14 +52,18 @@ class SearchConfig(Config):
         "Refuse settings that cannot search, naming the field; return self."
         if self.mode not in MODES: raise ValueError(f'SearchConfig.mode must be one of {MODES}, got {self.mode!r}')
         if self.entropy < 0 or self.goal_weight < 0 or self.count_bonus < 0:
-            raise ValueError(f'SearchConfig needs entropy, goal_weight and count_bonus >= 0, got {self.entropy}, {self.goal_weight}, {self.count_bonus}')
-        if self.beam < 1 or self.depth < 1: raise ValueError(f'SearchConfig needs beam >= 1 and depth >= 1, got beam={self.beam}, depth={self.depth}')
+            raise ValueError('SearchConfig needs entropy, goal_weight and count_bonus >= 0, '
+                             f'got {self.entropy}, {self.goal_weight}, {self.count_bonus}')
+        if self.beam < 1 or self.depth < 1:
+            raise ValueError(f'SearchConfig needs beam >= 1 and depth >= 1, got beam={self.beam}, depth={self.depth}')
         if len(self.band) != 2 or not 0 <= self.band[0] <= self.band[1] <= 1:
             raise ValueError(f'SearchConfig.band must be (lo, hi) with 0 <= lo <= hi <= 1, got {self.band}')
         if self.branching < 0 or (n_actions is not None and self.branching > n_actions):
-            raise ValueError(f'SearchConfig.branching must lie in 0..{n_actions} (the number of actions), got {self.branching}')
+            raise ValueError(f'SearchConfig.branching must lie in 0..{n_actions} (the number of actions), '
+                             f'got {self.branching}')
         if window is not None and self.depth >= window:
-            raise ValueError(f'SearchConfig.depth={self.depth} needs a model window of more than depth frames; it holds {window}')
+            raise ValueError(f'SearchConfig.depth={self.depth} needs a model window of more than depth frames; '
+                             f'it holds {window}')
         return self
 
 # %% ../nbs/06_search.ipynb #7f224613
@@ -70,8 +80,8 @@ class VisitCounts:
 
     def _ids(self, tokens) -> np.ndarray:
         t = np.asarray(tokens, dtype=np.int64)
-        if t.size and (t.min() < 0 or t.max() >= (len(self.mapping) if self.mapping is not None else len(self.counts))):
-            raise ValueError(f'token ids must lie in 0..{len(self.counts if self.mapping is None else self.mapping) - 1}')
+        n = len(self.counts) if self.mapping is None else len(self.mapping)
+        if t.size and (t.min() < 0 or t.max() >= n): raise ValueError(f'token ids must lie in 0..{n - 1}')
         return t if self.mapping is None else self.mapping[t]
 
     def update(self, tokens # token ids of seen frames, any shape
@@ -135,44 +145,43 @@ class SearchTree:
         lp = self.levels[-1].logp
         return lp.argsort(descending=True)[:k].tolist()
 
-class Plan(NamedTuple):
-    action: int           # the first action of the chosen path
-    tree: SearchTree      # what was searched
-    seconds: float        # wall time of the whole search
-    model_seconds: float  # of which inside the world model (prefill and predictions)
 
 # %% ../nbs/06_search.ipynb #68d1772e
 def selection_key(score:torch.Tensor, # (N,) path scores, higher = better for 'learn'/'reverse'
                   mode:str,           # the search mode
                   band:tuple=(0.5, 0.7) # mode 'band': the percentile band
                  ) -> torch.Tensor:
-    "(N,) keys, higher is better: the score, or for 'band' minus the distance of the score's percentile to the band's middle."
+    "(N,) keys, higher is better: the score, or for 'band' minus the distance of its percentile to the band's middle."
     if mode != 'band': return score
     n = len(score)
     pct = torch.empty(n, dtype=torch.float32, device=score.device)
     pct[score.argsort()] = torch.arange(n, dtype=torch.float32, device=score.device) / max(n - 1, 1)
     return -(pct - (band[0] + band[1]) / 2).abs()
 
-# %% ../nbs/06_search.ipynb #45a8c633
+# %% ../nbs/06_search.ipynb #6303b3f9
 def _candidates(B:int, A:int, k:int, g:torch.Generator, device) -> torch.Tensor:
     if k in (0, A): return torch.arange(A, device=device).expand(B, A)
     return torch.stack([torch.randperm(A, generator=g)[:k] for _ in range(B)]).to(device)
 
 def _roots(model, states, actions, cfg, counts, generator):
-    "Checked search settings and R roots' histories (R, keep, n), (R, keep-1), trimmed to the frames the search can use."
+    "Checked search settings and R roots' histories (R, keep, n), (R, keep-1), trimmed to the frames a search uses."
     cfg = (cfg or SearchConfig()).check(model.cfg.n_actions, model.cfg.window)
-    if cfg.count_bonus and counts is None: raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
+    if cfg.count_bonus and counts is None:
+        raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
     dev = next(model.parameters()).device
     states = torch.as_tensor(np.asarray(states), dtype=torch.long)
     if states.dim() == 2: states = states[..., None]
     R, T = states.shape[:2]
-    actions = torch.zeros(R, 0, dtype=torch.long) if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(R, -1)
+    actions = (torch.zeros(R, 0, dtype=torch.long) if actions is None
+               else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(R, -1))
     if T < 1 or actions.shape[1] != T - 1:
-        raise ValueError(f'give T >= 1 states and the T-1 actions between them, got {T} states and {actions.shape[1]} actions')
+        raise ValueError(f'give T >= 1 states and the T-1 actions between them, '
+                         f'got {T} states and {actions.shape[1]} actions')
     keep = min(T, model.cfg.window - cfg.depth)
     actions = actions[:, actions.shape[1] - (keep - 1):] if keep > 1 else actions[:, :0]
     return cfg, dev, states[:, T - keep:].to(dev), actions.to(dev), generator or torch.Generator().manual_seed(cfg.seed)
 
+# %% ../nbs/06_search.ipynb #2a560cc6
 class _Expansion(NamedTuple):
     pred: Prediction       # the model's prediction of the children
     cand: torch.Tensor     # (B, K) candidate actions of each kept path
@@ -195,14 +204,22 @@ def _expand(model, cache, score, d, cfg, counts, g, sign, last, goal=None) -> _E
     ent = pred.entropy.reshape(B * K, n).mean(-1)
     bonus = counts.bonus(toks) if counts is not None else torch.zeros_like(ent)
     term = sign * cfg.entropy * ent + cfg.count_bonus * bonus
-    if goal is not None and cfg.goal_weight: term = term + cfg.goal_weight * (toks == goal.repeat_interleave(K, 0)).float().mean(-1)
+    if goal is not None and cfg.goal_weight:
+        term = term + cfg.goal_weight * (toks == goal.repeat_interleave(K, 0)).float().mean(-1)
     score_d = score.repeat_interleave(K) + cfg.discount ** d * term
     noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
     return _Expansion(pred, cand, toks, ent, bonus, score_d, score_d + noise, seconds)
 
+# %% ../nbs/06_search.ipynb #2f3e101e
+class Plan(NamedTuple):
+    action: int           # the first action of the chosen path
+    tree: SearchTree      # what was searched
+    seconds: float        # wall time of the whole search
+    model_seconds: float  # of which inside the world model (prefill and predictions)
+
 @torch.no_grad()
 def plan(model:GPT,                   # the world model (eval mode)
-         states,                      # (T, n) or (T,) state tokens of the episode so far (the last is the current frame)
+         states,                      # (T, n) or (T,) state tokens of the episode so far (the last: the current frame)
          actions=None,                # (T-1,) the actions taken between them
          cfg:SearchConfig|None=None,  # how to search (default: `SearchConfig()`)
          counts:VisitCounts|None=None,# visit counts, for `cfg.count_bonus`
@@ -223,18 +240,18 @@ def plan(model:GPT,                   # the world model (eval mode)
         B, last = cache.batch, d == cfg.depth - 1
         x = _expand(model, cache, score, d, cfg, counts, g, sign, last)
         t_model += x.seconds
-        pred, cand, K, toks, ent, bonus, score_d = x.pred, x.cand, x.cand.shape[1], x.tokens, x.entropy, x.bonus, x.score
+        pred, cand, K, score_d = x.pred, x.cand, x.cand.shape[1], x.score
         logp_d = logp.repeat_interleave(K) + pred.token_logp.reshape(B * K, -1).sum(-1)
         key = selection_key(x.noisy, cfg.mode, cfg.band)
         top = key.topk(1 if last else min(cfg.beam, len(key))).indices
         mask = torch.zeros(len(key), dtype=torch.bool, device=dev); mask[top] = True
         levels.append(Level(kept.repeat_interleave(K) if d else torch.full((B * K,), -1, device=dev), cand.reshape(-1),
-                            toks, ent, bonus, logp_d, score_d, mask))
+                            x.tokens, x.entropy, x.bonus, logp_d, score_d, mask))
         if not last: cache, score, logp, kept = pred.cache.select(top), score_d[top], logp_d[top], top
     tree = SearchTree([Level(*(x.cpu() for x in l)) for l in levels], int(top[0]))
     return Plan(int(tree.path()['actions'][0]), tree, time.perf_counter() - t_start, t_model)
 
-# %% ../nbs/06_search.ipynb #5bb648fc
+# %% ../nbs/06_search.ipynb #7c960440
 class BatchPlan(NamedTuple):
     actions: torch.Tensor  # (R, depth) each root's best path
     score: torch.Tensor    # (R,) its score
@@ -244,14 +261,31 @@ class BatchPlan(NamedTuple):
     by_first: torch.Tensor # (R, A, depth) per root, the best path that starts with each first action, best first
                            # (first actions the search did not keep come last, padded with their action)
 
+def _best_by_first(key, paths, A):
+    "(R, A, depth): per root, the best leaf path of each first action, ranked by key (absent first actions last)."
+    R, M, D = paths.shape
+    first = paths[..., 0]                                                  # (R, M) first action of each leaf
+    best = torch.full((R, A), float('-inf'), device=key.device).scatter_reduce(1, first, key, 'amax')
+    order = best.argsort(1, descending=True)                               # first actions, best first
+    rows, cols = (key == best.gather(1, first)).nonzero(as_tuple=True)     # leaves that are their first action's best
+    idx = torch.full((R, A), -1, dtype=torch.long, device=key.device)
+    idx[rows, first[rows, cols]] = cols
+    out = order[..., None].expand(R, A, D).clone()                         # an absent first action: repeated
+    j = idx.gather(1, order); ok = j >= 0
+    out[ok] = paths[torch.arange(R, device=key.device)[:, None].expand(R, A)[ok], j[ok]]
+    return out
+
+# %% ../nbs/06_search.ipynb #d02080df
 @torch.no_grad()
 def plan_batch(model:GPT,                   # the world model (eval mode)
-               states,                      # (R, T, n) or (R, T) state tokens of R episodes (the last is each current frame)
+               states,                      # (R, T, n) or (R, T) state tokens of R episodes
+                                            # (the last is each current frame)
                actions=None,                # (R, T-1) the actions taken between them
                cfg:SearchConfig|None=None,  # how to search (default: `SearchConfig()`)
                counts:VisitCounts|None=None,# visit counts, for `cfg.count_bonus`
                generator:torch.Generator|None=None, # tie-breaking and branching draws (default: seeded by `cfg.seed`)
-               goal=None                    # (R, n) per root, the tokens of a frame to head for (-1 rows: none), for `cfg.goal_weight`
+               goal=None                    # (R, n) per root, the tokens of a frame to head for (-1 rows: none),
+                                            # for `cfg.goal_weight`
               ) -> BatchPlan:
     "Search the world model from R current states at once; each root's best path."
     t_start = time.perf_counter()
@@ -264,7 +298,8 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
     score, path, first_ent = torch.zeros(R, device=dev), torch.zeros(R, 0, dtype=torch.long, device=dev), None
     if goal is not None:
         goal = torch.as_tensor(np.asarray(goal), dtype=torch.long, device=dev).reshape(R, -1)
-        if goal.shape[1] != states.shape[-1]: raise ValueError(f'goal frames have {goal.shape[1]} tokens, the states {states.shape[-1]}')
+        if goal.shape[1] != states.shape[-1]:
+            raise ValueError(f'goal frames have {goal.shape[1]} tokens, the states {states.shape[-1]}')
     for d in range(cfg.depth):
         last = d == cfg.depth - 1
         x = _expand(model, cache, score, d, cfg, counts, g, sign, last, goal)
@@ -285,17 +320,3 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
         if goal is not None: goal = goal[top]
         if not last: cache = x.pred.cache.select(top)
     return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model, by_first.cpu())
-
-def _best_by_first(key, paths, A):
-    "(R, A, depth): per root, the best leaf path of each first action, ranked by key (absent first actions last)."
-    R, M, D = paths.shape
-    first = paths[..., 0]                                                  # (R, M) first action of each leaf
-    best = torch.full((R, A), float('-inf'), device=key.device).scatter_reduce(1, first, key, 'amax')
-    order = best.argsort(1, descending=True)                               # first actions, best first
-    rows, cols = (key == best.gather(1, first)).nonzero(as_tuple=True)     # leaves that are their first action's best
-    idx = torch.full((R, A), -1, dtype=torch.long, device=key.device)
-    idx[rows, first[rows, cols]] = cols
-    out = order[..., None].expand(R, A, D).clone()                         # an absent first action: repeated
-    j = idx.gather(1, order); ok = j >= 0
-    out[ok] = paths[torch.arange(R, device=key.device)[:, None].expand(R, A)[ok], j[ok]]
-    return out
