@@ -152,7 +152,9 @@ def kmeans(x:torch.Tensor,   # (N, D) points, N >= k
 
 # %% ../nbs/03_dvq.ipynb #060bd235
 class _Res(nn.Module):
-    def __init__(self, h): super().__init__(); self.f = nn.Sequential(nn.ReLU(), nn.Conv2d(h, h, 3, padding=1), nn.ReLU(), nn.Conv2d(h, h, 1))
+    def __init__(self, h):
+        super().__init__()
+        self.f = nn.Sequential(nn.ReLU(), nn.Conv2d(h, h, 3, padding=1), nn.ReLU(), nn.Conv2d(h, h, 1))
     def forward(self, x): return x + self.f(x)
 
 class _SameConv(nn.Conv2d):
@@ -182,21 +184,25 @@ class DVQOut(NamedTuple):
 
 # %% ../nbs/03_dvq.ipynb #3d0c5b31
 class DVQ(nn.Module):
-    "Frames <-> tokens: `encode` uint8 (B, H, W, C) to ids (B, n_tokens), `decode` ids to frames, `codes` ids to vectors."
+    "Frames <-> tokens: `encode` uint8 (B, H, W, C) to ids (B, n_tokens), `decode` ids to frames, `codes` to vectors."
     def __init__(self, cfg:DVQConfig|None=None, # the tokenizer's config (default `DVQConfig()`)
                  **overrides):                   # fields of `cfg` to change
         super().__init__()
         self.cfg = cfg = (cfg or DVQConfig()).replace(**overrides)
-        if cfg.layout not in ('patch', 'frame'): raise ValueError(f"DVQConfig.layout must be 'patch' or 'frame', got {cfg.layout!r}")
+        if cfg.layout not in ('patch', 'frame'):
+            raise ValueError(f"DVQConfig.layout must be 'patch' or 'frame', got {cfg.layout!r}")
         if cfg.channels not in (1, 3): raise ValueError(f'channels must be 1 or 3, got {cfg.channels}')
         sizes, h = grid_sizes(cfg.size, cfg.strides), cfg.hidden
         self.grid = (sizes[-1], sizes[-1])
         self.frame_shape = (cfg.size, cfg.size, cfg.channels)
-        L = len(cfg.strides)    # channels double with each stride, reaching `hidden` at the grid: cheap at high resolution
+        L = len(cfg.strides)    # channels double with each stride, reaching `hidden` at the grid:
+                                # cheap at high resolution
         ins = [cfg.channels] + [max(h >> (L - 1 - i), 8) for i in range(L)]
-        self.enc = nn.Sequential(*[m for i, s in enumerate(cfg.strides) for m in (_SameConv(ins[i], ins[i + 1], s, sizes[i]), nn.ReLU())][:-1],
+        downs = [m for i, s in enumerate(cfg.strides) for m in (_SameConv(ins[i], ins[i + 1], s, sizes[i]), nn.ReLU())]
+        self.enc = nn.Sequential(*downs[:-1],
                                  *[_Res(h) for _ in range(cfg.n_res)], nn.ReLU(), nn.Conv2d(h, cfg.emb_dim, 1))
-        ups = [m for i, s in reversed(list(enumerate(cfg.strides))) for m in (nn.ReLU(), _UpCrop(ins[i + 1], ins[i], s, sizes[i]))]
+        ups = [m for i, s in reversed(list(enumerate(cfg.strides)))
+               for m in (nn.ReLU(), _UpCrop(ins[i + 1], ins[i], s, sizes[i]))]
         self.dec = nn.Sequential(nn.Conv2d(cfg.emb_dim, h, 3, padding=1), *[_Res(h) for _ in range(cfg.n_res)], *ups)
         # a code is one cell's vector (patch) or the whole grid of them, flattened (frame)
         self.code_dim = cfg.emb_dim * (sizes[-1] ** 2 if cfg.layout == 'frame' else 1)
@@ -212,7 +218,7 @@ class DVQ(nn.Module):
 # %% ../nbs/03_dvq.ipynb #f7ede378
 @patch
 def prepare(self:DVQ, frames) -> torch.Tensor:
-    "uint8 (B, H, W, C) frames (array or tensor; float in [0, 1] also accepted) -> float (B, C, H, W) on the model's device."
+    "uint8 (B, H, W, C) frames (array or tensor; or float in [0, 1]) -> float (B, C, H, W) on the model's device."
     x = torch.as_tensor(np.asarray(frames) if not isinstance(frames, torch.Tensor) else frames)
     if x.ndim == 3 and tuple(x.shape) == self.frame_shape: x = x[None]
     if x.ndim != 4 or tuple(x.shape[1:]) != self.frame_shape:
@@ -243,8 +249,8 @@ def forward(self:DVQ, frames,        # uint8 (B, H, W, C), or float (B, C, H, W)
              quantize:bool=True      # False: decode the encoder vectors themselves (a plain autoencoder, for warm-up)
             ) -> DVQOut:
     "Encode, quantize, decode: everything a training step needs."
-    x = frames if isinstance(frames, torch.Tensor) and frames.is_floating_point() and frames.shape[1] == self.cfg.channels \
-        else self.prepare(frames)
+    ready = isinstance(frames, torch.Tensor) and frames.is_floating_point() and frames.shape[1] == self.cfg.channels
+    x = frames if ready else self.prepare(frames)
     z = self.embed(x); B = len(z)
     q = self.vq(z.reshape(-1, self.code_dim))
     zq = q.zq.view(B, -1, self.code_dim) if quantize else z
@@ -264,7 +270,8 @@ def _check_ids(self:DVQ, ids) -> torch.Tensor:
     ids = torch.as_tensor(ids, device=self.device).long()
     if ids.ndim == 1 and self.n_tokens > 1 and len(ids) == self.n_tokens: ids = ids[None]
     if ids.ndim == 1: ids = ids[:, None]
-    if ids.shape[1] != self.n_tokens: raise ValueError(f'ids must have shape (B, {self.n_tokens}), got {tuple(ids.shape)}')
+    if ids.shape[1] != self.n_tokens:
+        raise ValueError(f'ids must have shape (B, {self.n_tokens}), got {tuple(ids.shape)}')
     if len(ids) and (ids.min() < 0 or ids.max() >= self.vocab): raise ValueError(f'ids must lie in 0..{self.vocab - 1}')
     return ids
 

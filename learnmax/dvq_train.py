@@ -42,10 +42,11 @@ def collect_frames(path:str|Path,               # folder of the new replay buffe
     col = VecCollector(cfg, n_envs=n_envs, seed=seed)
     space = col.envs[0].observation_space
     steps, per = -(-n_frames // n_envs), 64
-    with ReplayBuffer(path, frame_shape=tuple(map(int, space.shape)), n_actions=int(col.n_actions), extras=col.info_keys,
-                      cfg=ReplayConfig(chunk_size=chunk_size)) as buf:
+    with ReplayBuffer(path, frame_shape=tuple(map(int, space.shape)), n_actions=int(col.n_actions),
+                      extras=col.info_keys, cfg=ReplayConfig(chunk_size=chunk_size)) as buf:
         def put(segs):
-            for s in segs: buf.append(s['frames'], s['actions'], s['episode_id'], s['dones'], **{k: s[k] for k in col.info_keys})
+            for s in segs:
+                buf.append(s['frames'], s['actions'], s['episode_id'], s['dones'], **{k: s[k] for k in col.info_keys})
         for t in tqdm(range(0, steps, per), desc='collect', disable=not progress):
             col.rollout(min(per, steps - t)); put(col.segments())
         put(col.segments(flush=True))
@@ -70,8 +71,10 @@ class DVQTrainConfig(Config):
     warmup: int = 10              # steps as a plain autoencoder (no quantization) before the codebook is initialised
     restart_every: int = 5        # steps between dead-code restarts (0: never)
     restart_threshold: float = 0.03 # a code is dead when its usage falls below this fraction of uniform usage
-    change_weight: float = 0.0    # extra loss weight on pixels that changed since the episode's previous frame (replay data)
-    balance: str = ''             # a replay column to balance: a frame is drawn with weight 1/sqrt(frames sharing its value)
+    change_weight: float = 0.0    # extra loss weight on pixels that changed since the episode's previous frame
+                                  # (replay data)
+    balance: str = ''             # a replay column to balance: a frame is drawn with weight
+                                  # 1/sqrt(frames sharing its value)
     seed: int = 0                 # seeds the model, k-means, the data order and the episode split
     _paper = dict(steps=20000, batch_size=64, lr=1e-3, eval_every=250, eval_frames=1024, ckpt_every=500,
                   init_frames=8192, kmeans_iters=20, restart_every=100, warmup=500)
@@ -92,7 +95,7 @@ def moving_recovered(recon,   # uint8 (N, H, W, C) reconstructions (or predictio
                      frames,  # uint8 (N, H, W, C) the real frames
                      prev,    # uint8 (N, H, W, C) the frame before each, in its episode
                     ) -> float:
-    "Of the change from `prev` to `frames` on the pixels that moved, the fraction `recon` gets right: 1 - SE(recon) / SE(prev)."
+    "Of the change from `prev` to `frames` on moving pixels, the fraction `recon` gets right: 1 - SE(recon) / SE(prev)."
     m = np.broadcast_to(moving_mask(frames, prev), np.shape(frames))
     x = np.asarray(frames, np.float32)[m]
     den = ((np.asarray(prev, np.float32)[m] - x) ** 2).sum()
@@ -105,14 +108,15 @@ def evaluate_dvq(dvq:DVQ,      # the model
              batch:int=256,    # frames per forward pass
              prev=None,        # uint8 (N, H, W, C): the frame before each in its episode, for `moving_recovered`
             ) -> dict:
-    "Held-out metrics: `nmse` (MSE / data variance), `mse`, `perplexity`, `codes_used` (and `moving_recovered` with `prev`)."
+    "Held-out metrics: `nmse` (MSE / data variance), `mse`, `perplexity`, `codes_used` (`moving_recovered`: `prev`)."
     was = dvq.training; dvq.eval()
     se, n, counts, recons = 0.0, 0, torch.zeros(dvq.vocab), []
     for i in range(0, len(frames), batch):
         x = dvq.prepare(frames[i:i + batch]); out = dvq(x)
         se += float(F.mse_loss(out.recon, x, reduction='sum')); n += x.numel()
         counts += torch.bincount(out.ids.flatten().cpu(), minlength=dvq.vocab).float()
-        if prev is not None: recons.append((out.recon.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
+        if prev is not None:
+            recons.append((out.recon.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
     dvq.train(was)
     p = counts / counts.sum()
     out = dict(nmse=se / n / data_var, mse=se / n, perplexity=float(torch.exp(-(p * torch.log(p + 1e-10)).sum())),
@@ -122,16 +126,18 @@ def evaluate_dvq(dvq:DVQ,      # the model
 
 # %% ../nbs/03b_dvq_train.ipynb #59bc3a7f
 def _split_data(data, tc:DVQTrainConfig):
-    "`(read(rows) -> (frames, prev), n_train, test, test_prev, weights)` for a buffer split by episode or a `(train, test)` pair."
+    "`(read(rows) -> (frames, prev), n_train, test, test_prev, weights)`: a buffer split by episode, or (train, test)."
     if isinstance(data, ReplayBuffer):
         ep = data.column('episode_ids')
         tr_eps, te_eps = split_episodes(ep, tc.test_frac, tc.seed)
         tr, te = np.flatnonzero(np.isin(ep, tr_eps)), np.flatnonzero(np.isin(ep, te_eps))
         te = te[np.linspace(0, len(te) - 1, min(tc.eval_frames, len(te))).astype(int)] if len(te) else te
-        before = lambda r: np.where((r > 0) & (ep[np.maximum(r - 1, 0)] == ep[r]), r - 1, r)   # an episode's first frame: itself
+        before = lambda r: np.where((r > 0) & (ep[np.maximum(r - 1, 0)] == ep[r]), r - 1, r)   # an episode's first
+                                                                                               # frame: itself
         weights = None
         if tc.balance:
-            if tc.balance not in data.columns: raise ValueError(f'cannot balance by {tc.balance!r}: the replay has columns {data.columns}')
+            if tc.balance not in data.columns:
+                raise ValueError(f'cannot balance by {tc.balance!r}: the replay has columns {data.columns}')
             v = data.column(tc.balance)[tr]; _, inv, cnt = np.unique(v, return_inverse=True, return_counts=True)
             weights = 1 / np.sqrt(cnt[inv])
         read = lambda rows: (data.frames(tr[rows]), data.frames(before(tr[rows])) if tc.change_weight else None)
@@ -139,7 +145,8 @@ def _split_data(data, tc:DVQTrainConfig):
     if tc.change_weight or tc.balance: raise ValueError('change_weight and balance need episodes: give a ReplayBuffer')
     train, test = data
     te = np.linspace(0, len(test) - 1, min(tc.eval_frames, len(test))).astype(int)
-    return (lambda rows: (np.asarray(train[rows]), None)), len(train), np.asarray(test[te]), None, None   # rows come sorted
+    read = lambda rows: (np.asarray(train[rows]), None)   # rows come sorted
+    return read, len(train), np.asarray(test[te]), None, None
 
 # %% ../nbs/03b_dvq_train.ipynb #f780e233
 def train_dvq(cfg:DVQConfig,          # the tokenizer
@@ -153,16 +160,18 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
               max_seconds:float|None=None, # stop (with an evaluation and a checkpoint) after this much wall time
               init:DVQ|None=None,     # start from this DVQ's weights and codebook (fine-tuning: no warm-up, no k-means)
              ) -> DVQ:
-    "Train a DVQ on `data`, logging per-step metrics to `run_dir` and checkpointing atomically; returns it in eval mode."
+    "Train a DVQ on `data`, logging per-step metrics to `run_dir` and checkpointing atomically; returned in eval mode."
     t0, device = time.monotonic(), device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    if tc.schedule not in ('constant', 'cosine'): raise ValueError(f"DVQTrainConfig.schedule must be 'constant' or 'cosine', got {tc.schedule!r}")
+    if tc.schedule not in ('constant', 'cosine'):
+        raise ValueError(f"DVQTrainConfig.schedule must be 'constant' or 'cosine', got {tc.schedule!r}")
     read, n_train, test, test_prev, weights = _split_data(data, tc)
     if not len(test): raise ValueError('no held-out frames: give more episodes or a larger test_frac')
     run = RunDir(run_dir)
     loop = Loop(run, tc.steps, tc.ckpt_every, tc.log_every, tc.eval_every, desc=f'dvq {cfg.layout}', progress=progress,
                 postfix=('nmse', 'perplexity'))
     configs = {'DVQ': cfg.to_dict(), 'training': tc.to_dict(), 'start': {'fine_tune': init is not None}}
-    init_frames = lambda: read(np.sort(np.random.default_rng(tc.seed).choice(n_train, min(tc.init_frames, n_train), replace=False)))[0]
+    init_frames = lambda: read(np.sort(np.random.default_rng(tc.seed).choice(n_train, min(tc.init_frames, n_train),
+                                                                             replace=False)))[0]
     warmup = 0 if init is not None else tc.warmup
     seed_everything(tc.seed)
     dvq = DVQ(cfg).to(device)
@@ -184,7 +193,8 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
 
     def train_step(s, log):
         if tc.schedule == 'cosine':
-            for g in opt.param_groups: g['lr'] = tc.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - 1) / max(1, tc.steps))))
+            for g in opt.param_groups:
+                g['lr'] = tc.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - 1) / max(1, tc.steps))))
         frames, prev = read(np.sort(sampler.next()))
         x = dvq.prepare(frames)
         if s == warmup + 1 and warmup: init_codebook(dvq, init_frames(), tc.kmeans_iters, tc.seed)
@@ -200,8 +210,8 @@ def train_dvq(cfg:DVQConfig,          # the tokenizer
             rec['restarted'] = dvq.vq.restart_dead(out.z.detach().reshape(-1, dvq.code_dim), tc.restart_threshold)
         return rec
 
-    state = lambda s: dict(model=dvq.state_dict(), optimizer=opt.state_dict(), sampler=sampler.state_dict(), rng=rng_state(),
-                           data_var=data_var)
+    state = lambda s: dict(model=dvq.state_dict(), optimizer=opt.state_dict(), sampler=sampler.state_dict(),
+                           rng=rng_state(), data_var=data_var)
     dvq.train()
     s = loop.run(step, train_step, state, configs, held_out, stop_at,
                  should_stop=None if max_seconds is None else lambda: time.monotonic() - t0 >= max_seconds)

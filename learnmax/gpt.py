@@ -21,19 +21,22 @@ __all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'DECODES', 'STATE', 'ACT
            'deinterleave', 'slot_types', 'frame_mask', 'frame_pairs', 'ActionEmbedding', 'KVCache', 'Attention',
            'Block', 'GPT']
 
-# %% ../nbs/04_gpt.ipynb #9b48a461
-LAYOUTS, HEADS, ACTION_EMBS, INPUTS = ('frame', 'patch'), ('joint', 'separate'), ('compositional', 'plain'), ('learned', 'codes')
-DECODES = ('sequential', 'parallel')
+# %% ../nbs/04_gpt.ipynb #c52fffc8
+LAYOUTS, HEADS = ('frame', 'patch'), ('joint', 'separate')
+ACTION_EMBS, INPUTS, DECODES = ('compositional', 'plain'), ('learned', 'codes'), ('sequential', 'parallel')
 
 @dataclasses.dataclass(frozen=True)
 class GPTConfig(Config):
     "The world model: token layout, embeddings, heads and transformer size."
-    layout: str = 'frame'              # 'frame': one state token per step; 'patch': patch tokens + action + separator per step
+    layout: str = 'frame'              # 'frame': one state token per step;
+                                       # 'patch': patch tokens + action + separator per step
     heads: str = 'separate'            # layout 'frame': 'joint' (a, s') softmax or 'separate' state and action heads
     action_emb: str = 'compositional'  # 'compositional': sum of LEFT/RIGHT/UP/DOWN/FIRE embeddings (NOOP = 0); 'plain'
-    input: str = 'learned'             # 'learned': embedding of the token id; 'codes': projection of the DVQ's code vector
+    input: str = 'learned'             # 'learned': embedding of the token id;
+                                       # 'codes': projection of the DVQ's code vector
     pos2d: bool = False                # layout 'patch': row + column patch position embeddings instead of 1-D slots
-    decode: str = 'sequential'         # layout 'patch': 'sequential' (the next frame token by token) or 'parallel' (all its tokens in one pass, frame-block attention)
+    decode: str = 'sequential'         # layout 'patch': 'sequential' (the next frame token by token) or 'parallel'
+                                       # (all its tokens in one pass, frame-block attention)
     vocab: int = 64                  # state-token vocabulary (the DVQ's, or a reduced one)
     n_actions: int = 6                 # number of actions
     action_names: tuple = REDUCED_ACTIONS  # the actions' names, for compositional embeddings
@@ -45,48 +48,58 @@ class GPTConfig(Config):
     n_embd: int = 32                   # width
     dropout: float = 0.0               # dropout on embeddings, attention and residuals
     code_dim: int = 0                  # input 'codes': dimension of the code vectors
-    copy_keep: float = 1.0             # decode 'parallel', in training: the share of the targets that repeat their patch's token (no change) the loss reads, each weighted 1/copy_keep; every changed target is read
-    _paper = dict(n_layer=2, n_head=2, n_embd=64, window=4)   # what a 2-core CPU trains at about 55,000 tokens/s (`bench/gpt.py`)
+    copy_keep: float = 1.0             # decode 'parallel', in training: the share of the targets that repeat their
+                                       # patch's token (no change) the loss reads, each weighted 1/copy_keep;
+                                       # every changed target is read
+    _paper = dict(n_layer=2, n_head=2, n_embd=64, window=4)    # what a 2-core CPU trains at about 55,000 tokens/s
+                                                               # (`bench/gpt.py`)
     _large = dict(n_layer=4, n_head=8, n_embd=256, window=8)   # a GPU: about 2,000 tokens/s on the CPU
 
-    @property
-    def per_frame(self) -> int: return 1 if self.layout == 'frame' else self.n_tokens + 2
-    @property
-    def block_size(self) -> int: return self.window * self.per_frame
-    @property
-    def sep_id(self) -> int: return self.vocab + self.n_actions
-    @property
-    def n_out(self) -> int:   # outputs of the token head ('parallel' predicts states only)
-        return self.n_actions * self.vocab if self.joint else self.vocab if self.parallel else self.vocab + self.n_actions
-    @property
-    def joint(self) -> bool: return self.layout == 'frame' and self.heads == 'joint'
-    @property
-    def parallel(self) -> bool: return self.decode == 'parallel'
-    @property
-    def grid_shape(self) -> tuple:
-        if self.grid is not None: return tuple(self.grid)
-        r = int(math.isqrt(self.n_tokens))
-        if r * r != self.n_tokens: raise ValueError(f'n_tokens={self.n_tokens} is not square: give grid=(rows, cols)')
-        return (r, r)
+# %% ../nbs/04_gpt.ipynb #ae9a0872
+@patch(as_prop=True)
+def per_frame(self:GPTConfig) -> int: return 1 if self.layout == 'frame' else self.n_tokens + 2
+@patch(as_prop=True)
+def block_size(self:GPTConfig) -> int: return self.window * self.per_frame
+@patch(as_prop=True)
+def sep_id(self:GPTConfig) -> int: return self.vocab + self.n_actions
+@patch(as_prop=True)
+def n_out(self:GPTConfig) -> int:   # outputs of the token head ('parallel' predicts states only)
+    return self.n_actions * self.vocab if self.joint else self.vocab if self.parallel else self.vocab + self.n_actions
+@patch(as_prop=True)
+def joint(self:GPTConfig) -> bool: return self.layout == 'frame' and self.heads == 'joint'
+@patch(as_prop=True)
+def parallel(self:GPTConfig) -> bool: return self.decode == 'parallel'
+@patch(as_prop=True)
+def grid_shape(self:GPTConfig) -> tuple:
+    if self.grid is not None: return tuple(self.grid)
+    r = int(math.isqrt(self.n_tokens))
+    if r * r != self.n_tokens: raise ValueError(f'n_tokens={self.n_tokens} is not square: give grid=(rows, cols)')
+    return (r, r)
 
-    def check(self) -> GPTConfig:
-        "Refuse inconsistent settings, naming the field; return self."
-        for name, opts in dict(layout=LAYOUTS, heads=HEADS, action_emb=ACTION_EMBS, input=INPUTS, decode=DECODES).items():
-            if getattr(self, name) not in opts: raise ValueError(f'GPTConfig.{name} must be one of {opts}, got {getattr(self, name)!r}')
-        if self.layout == 'frame' and self.n_tokens != 1: raise ValueError("layout 'frame' has one token per frame: set n_tokens=1")
-        if self.parallel and self.layout != 'patch':
-            raise ValueError("decode 'parallel' predicts the patch tokens of a frame all at once: it needs layout 'patch'")
-        if self.n_embd % self.n_head: raise ValueError(f'n_embd={self.n_embd} is not a multiple of n_head={self.n_head}')
-        if self.action_emb == 'compositional' and len(self.action_names) != self.n_actions:
-            raise ValueError(f'compositional actions need one name per action: {len(self.action_names)} names for n_actions={self.n_actions}')
-        if self.input == 'codes' and self.code_dim < 1: raise ValueError("input 'codes' needs code_dim > 0")
-        if not 0 < self.copy_keep <= 1: raise ValueError(f'GPTConfig.copy_keep must lie in (0, 1], got {self.copy_keep}')
-        if self.copy_keep < 1 and not self.parallel: raise ValueError("copy_keep < 1 samples the targets of decode 'parallel' only")
-        if self.pos2d and self.grid_shape[0] * self.grid_shape[1] != self.n_tokens:
-            raise ValueError(f'grid {self.grid_shape} does not hold n_tokens={self.n_tokens}')
-        return self
+# %% ../nbs/04_gpt.ipynb #18d90923
+@patch
+def check(self:GPTConfig) -> GPTConfig:
+    "Refuse inconsistent settings, naming the field; return self."
+    for name, opts in dict(layout=LAYOUTS, heads=HEADS, action_emb=ACTION_EMBS, input=INPUTS, decode=DECODES).items():
+        if getattr(self, name) not in opts:
+            raise ValueError(f'GPTConfig.{name} must be one of {opts}, got {getattr(self, name)!r}')
+    if self.layout == 'frame' and self.n_tokens != 1:
+        raise ValueError("layout 'frame' has one token per frame: set n_tokens=1")
+    if self.parallel and self.layout != 'patch':
+        raise ValueError("decode 'parallel' predicts the patch tokens of a frame all at once: it needs layout 'patch'")
+    if self.n_embd % self.n_head: raise ValueError(f'n_embd={self.n_embd} is not a multiple of n_head={self.n_head}')
+    if self.action_emb == 'compositional' and len(self.action_names) != self.n_actions:
+        raise ValueError(f'compositional actions need one name per action: '
+                         f'{len(self.action_names)} names for n_actions={self.n_actions}')
+    if self.input == 'codes' and self.code_dim < 1: raise ValueError("input 'codes' needs code_dim > 0")
+    if not 0 < self.copy_keep <= 1: raise ValueError(f'GPTConfig.copy_keep must lie in (0, 1], got {self.copy_keep}')
+    if self.copy_keep < 1 and not self.parallel:
+        raise ValueError("copy_keep < 1 samples the targets of decode 'parallel' only")
+    if self.pos2d and self.grid_shape[0] * self.grid_shape[1] != self.n_tokens:
+        raise ValueError(f'grid {self.grid_shape} does not hold n_tokens={self.n_tokens}')
+    return self
 
-# %% ../nbs/04_gpt.ipynb #d66b054e
+# %% ../nbs/04_gpt.ipynb #65f8bbec
 STATE, ACTION, SEP = 0, 1, 2   # token types
 
 def interleave(states:torch.Tensor,  # (B, T, n) state token ids in 0..vocab-1
@@ -96,9 +109,12 @@ def interleave(states:torch.Tensor,  # (B, T, n) state token ids in 0..vocab-1
               ) -> torch.Tensor:
     "The flat sequence (B, T*(n+2)): per frame its patches, the action (offset by vocab), the separator."
     B, T, n = states.shape
-    if actions.shape != (B, T): raise ValueError(f'actions {tuple(actions.shape)} do not match states {tuple(states.shape)}')
-    if states.numel() and (states.min() < 0 or states.max() >= vocab): raise ValueError(f'state ids must lie in 0..{vocab-1}')
-    if actions.numel() and (actions.min() < 0 or actions.max() >= n_actions): raise ValueError(f'actions must lie in 0..{n_actions-1}')
+    if actions.shape != (B, T):
+        raise ValueError(f'actions {tuple(actions.shape)} do not match states {tuple(states.shape)}')
+    if states.numel() and (states.min() < 0 or states.max() >= vocab):
+        raise ValueError(f'state ids must lie in 0..{vocab-1}')
+    if actions.numel() and (actions.min() < 0 or actions.max() >= n_actions):
+        raise ValueError(f'actions must lie in 0..{n_actions-1}')
     sep = torch.full((B, T, 1), vocab + n_actions, dtype=states.dtype, device=states.device)
     return torch.cat([states, (actions + vocab)[..., None].to(states.dtype), sep], -1).reshape(B, T * (n + 2))
 
@@ -110,6 +126,7 @@ def deinterleave(seq:torch.Tensor, # (B, T*(n+2)) from `interleave`
     x = seq.reshape(seq.shape[0], -1, n_tokens + 2)
     return x[..., :n_tokens], x[..., n_tokens] - vocab
 
+# %% ../nbs/04_gpt.ipynb #f827527c
 def slot_types(L:int,         # sequence length
                n_tokens:int  # state tokens per frame
               ) -> torch.Tensor:
@@ -117,6 +134,7 @@ def slot_types(L:int,         # sequence length
     slot = torch.arange(L) % (n_tokens + 2)
     return torch.where(slot < n_tokens, STATE, torch.where(slot == n_tokens, ACTION, SEP))
 
+# %% ../nbs/04_gpt.ipynb #37c0e76f
 def frame_mask(start:int,    # absolute position of the first query
                L:int,        # number of queries
                n_tokens:int, # state tokens per frame
@@ -124,7 +142,8 @@ def frame_mask(start:int,    # absolute position of the first query
               ) -> torch.Tensor:
     "(L, start+L) keys seen under decode 'parallel': every position of its own frame and of the frames before it."
     P = n_tokens + 2
-    return torch.arange(start + L, device=device)[None] // P <= torch.arange(start, start + L, device=device)[:, None] // P
+    keys, queries = torch.arange(start + L, device=device), torch.arange(start, start + L, device=device)
+    return keys[None] // P <= queries[:, None] // P
 
 # %% ../nbs/04_gpt.ipynb #705a9f09
 def frame_pairs(states:torch.Tensor,  # (B, T) or (B, T, 1) state ids
@@ -143,7 +162,8 @@ class ActionEmbedding(nn.Module):
         super().__init__()
         self.compositional = cfg.action_emb == 'compositional'
         if self.compositional:
-            self.register_buffer('prims', torch.as_tensor(action_primitives(cfg.action_names), dtype=torch.float32), persistent=False)
+            prims = torch.as_tensor(action_primitives(cfg.action_names), dtype=torch.float32)
+            self.register_buffer('prims', prims, persistent=False)
             self.weight = nn.Parameter(torch.randn(self.prims.shape[1], cfg.n_embd) * 0.02)
         else: self.weight = nn.Parameter(torch.randn(cfg.n_actions, cfg.n_embd) * 0.02)
 
@@ -155,7 +175,7 @@ class ActionEmbedding(nn.Module):
         t = self.table()
         return t[a.clamp(min=0)] * (a >= 0)[..., None].to(t.dtype)
 
-# %% ../nbs/04_gpt.ipynb #e9e2a179
+# %% ../nbs/04_gpt.ipynb #333e953f
 class KVCache:
     "Keys and values of every layer for a batch of sequences, grown in place; plus the tokens fed and a pending token."
     def __init__(self, cfg:GPTConfig,        # the model's config (layers, heads, width, window)
@@ -178,27 +198,33 @@ class KVCache:
     def reserve(self, n:int):
         "Make room for `n` more positions."
         need = self.length + n
-        if need > self.max_len: raise ValueError(f'the sequence would reach {need} positions but the window holds {self.max_len}')
+        if need > self.max_len:
+            raise ValueError(f'the sequence would reach {need} positions but the window holds {self.max_len}')
         if need > self.k.shape[3]:
             cap = min(max(need, 2 * self.k.shape[3]), self.max_len)
             grow = lambda x: torch.cat([x, x.new_zeros(*x.shape[:3], cap - x.shape[3], x.shape[4])], 3)
             self.k, self.v = grow(self.k), grow(self.v)
 
-    def _new(self, k, v, tokens, pending):
-        c = object.__new__(KVCache)
-        c.max_len, c.k, c.v, c.length, c.tokens, c.pending = self.max_len, k, v, self.length, tokens, pending
-        return c
+# %% ../nbs/04_gpt.ipynb #a7cfc362
+@patch
+def _new(self:KVCache, k, v, tokens, pending):
+    c = object.__new__(KVCache)
+    c.max_len, c.k, c.v, c.length, c.tokens, c.pending = self.max_len, k, v, self.length, tokens, pending
+    return c
 
-    def select(self, idx:torch.Tensor) -> KVCache:
-        "A cache of the rows `idx` (any order, repeats allowed): branches of a search tree."
-        pick = lambda x: None if x is None else x[idx]
-        # indexing copies (the branches grow independently); the whole capacity, so that they need not grow it again
-        return self._new(self.k[:, idx], self.v[:, idx], pick(self.tokens), pick(self.pending))
+@patch
+def select(self:KVCache, idx:torch.Tensor) -> KVCache:
+    "A cache of the rows `idx` (any order, repeats allowed): branches of a search tree."
+    pick = lambda x: None if x is None else x[idx]
+    # indexing copies (the branches grow independently); the whole capacity, so that they need not grow it again
+    return self._new(self.k[:, idx], self.v[:, idx], pick(self.tokens), pick(self.pending))
 
-    def repeat(self, n:int) -> KVCache:
-        "Each row `n` times in a row (row b*n + i is row b's i-th copy): one branch per candidate action."
-        return self.select(torch.arange(self.batch, device=self.k.device).repeat_interleave(n))
+@patch
+def repeat(self:KVCache, n:int) -> KVCache:
+    "Each row `n` times in a row (row b*n + i is row b's i-th copy): one branch per candidate action."
+    return self.select(torch.arange(self.batch, device=self.k.device).repeat_interleave(n))
 
+# %% ../nbs/04_gpt.ipynb #2002794c
 class Attention(nn.Module):
     def __init__(self, cfg:GPTConfig):
         super().__init__()
@@ -220,18 +246,20 @@ class Attention(nn.Module):
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=kv is None and mask is None, dropout_p=p)
         return self.proj(y.transpose(1, 2).reshape(B, L, E))
 
+# %% ../nbs/04_gpt.ipynb #b7020310
 class Block(nn.Module):
     def __init__(self, cfg:GPTConfig):
         super().__init__()
         self.ln1, self.ln2 = nn.LayerNorm(cfg.n_embd), nn.LayerNorm(cfg.n_embd)
         self.attn = Attention(cfg)
-        self.mlp = nn.Sequential(nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(), nn.Linear(4 * cfg.n_embd, cfg.n_embd))
+        E = cfg.n_embd
+        self.mlp = nn.Sequential(nn.Linear(E, 4 * E), nn.GELU(), nn.Linear(4 * E, E))
         self.drop = nn.Dropout(cfg.dropout)
     def forward(self, x, kv=None, mask=None):
         x = x + self.drop(self.attn(self.ln1(x), kv, mask))
         return x + self.drop(self.mlp(self.ln2(x)))
 
-# %% ../nbs/04_gpt.ipynb #e4b03af1
+# %% ../nbs/04_gpt.ipynb #08a9069b
 class GPT(nn.Module):
     "A causal transformer over state tokens and actions (see `GPTConfig` for the layouts and heads)."
     def __init__(self, cfg:GPTConfig,              # the model's config
@@ -242,7 +270,8 @@ class GPT(nn.Module):
         if cfg.input == 'learned': self.state_emb = nn.Embedding(cfg.vocab, E)
         else:
             if codes is None or tuple(codes.shape) != (cfg.vocab, cfg.code_dim):
-                raise ValueError(f"input 'codes' needs codes of shape ({cfg.vocab}, {cfg.code_dim}), got {None if codes is None else tuple(codes.shape)}")
+                raise ValueError(f"input 'codes' needs codes of shape ({cfg.vocab}, {cfg.code_dim}), "
+                                 f"got {None if codes is None else tuple(codes.shape)}")
             self.register_buffer('codes', codes.detach().float().clone())
             self.code_proj = nn.Linear(cfg.code_dim, E)
         self.action_emb = ActionEmbedding(cfg)
@@ -260,7 +289,8 @@ class GPT(nn.Module):
         self.head = nn.Linear(E, cfg.n_out, bias=False)
         self.apply(self._init)
         for n, p in self.named_parameters():
-            if n.endswith('proj.weight') or n.endswith('mlp.2.weight'): nn.init.normal_(p, 0, 0.02 / math.sqrt(2 * cfg.n_layer))
+            if n.endswith('proj.weight') or n.endswith('mlp.2.weight'):
+                nn.init.normal_(p, 0, 0.02 / math.sqrt(2 * cfg.n_layer))
             if n.endswith('_emb') or n.endswith('_pos'): nn.init.normal_(p, 0, 0.02)
 
     @staticmethod
@@ -270,60 +300,71 @@ class GPT(nn.Module):
 
     def n_params(self) -> int: return sum(p.numel() for p in self.parameters())
 
-    def state_vectors(self, s:torch.Tensor) -> torch.Tensor:
-        "Input vectors of state ids (any shape) -> (..., n_embd)."
-        return self.state_emb(s) if self.cfg.input == 'learned' else self.code_proj(self.codes[s])
+# %% ../nbs/04_gpt.ipynb #06338098
+@patch
+def state_vectors(self:GPT, s:torch.Tensor) -> torch.Tensor:
+    "Input vectors of state ids (any shape) -> (..., n_embd)."
+    return self.state_emb(s) if self.cfg.input == 'learned' else self.code_proj(self.codes[s])
 
-    def input_table(self) -> torch.Tensor:
-        "(vocab + n_actions + 1, n_embd): the input vector of every token id of the patch layout (states, actions, separator)."
-        states = self.state_emb.weight if self.cfg.input == 'learned' else self.code_proj(self.codes)
-        return torch.cat([states, self.action_emb.table(), self.sep_emb[None]])
+@patch
+def input_table(self:GPT) -> torch.Tensor:
+    "(vocab + n_actions + 1, n_embd): input vectors of the patch layout's token ids (states, actions, separator)."
+    states = self.state_emb.weight if self.cfg.input == 'learned' else self.code_proj(self.codes)
+    return torch.cat([states, self.action_emb.table(), self.sep_emb[None]])
 
-    def _slot_vectors(self, slot):
-        c = self.cfg
-        if not c.pos2d: return F.embedding(slot, self.slot_emb)
-        r, w = c.grid_shape; p = slot.clamp(max=c.n_tokens - 1)
-        patch = F.embedding(p // w, self.row_emb) + F.embedding(p % w, self.col_emb)
-        other = F.embedding((slot - c.n_tokens).clamp(0, 1), self.slot_emb)
-        return torch.where((slot < c.n_tokens)[..., None], patch, other)
+@patch
+def _slot_vectors(self:GPT, slot):
+    c = self.cfg
+    if not c.pos2d: return F.embedding(slot, self.slot_emb)
+    r, w = c.grid_shape; p = slot.clamp(max=c.n_tokens - 1)
+    patch = F.embedding(p // w, self.row_emb) + F.embedding(p % w, self.col_emb)
+    other = F.embedding((slot - c.n_tokens).clamp(0, 1), self.slot_emb)
+    return torch.where((slot < c.n_tokens)[..., None], patch, other)
 
-    def embed(self, tokens:torch.Tensor, # (B, L) patch tokens or (B, L, 2) (state, action) pairs
-              start:int=0                # absolute position of the first token
-             ) -> torch.Tensor:
-        "The input vectors (B, L, n_embd) of `tokens` at positions `start..start+L-1`."
-        c, L = self.cfg, tokens.shape[1]
-        if start + L > c.block_size: raise ValueError(f'positions {start}..{start + L - 1} exceed the window of {c.block_size}')
-        pos = torch.arange(start, start + L, device=tokens.device)
-        if c.layout == 'frame':
-            return self.state_vectors(tokens[..., 0]) + self.action_emb(tokens[..., 1]) + self.frame_pos[pos]
-        return (F.embedding(tokens, self.input_table()) + self._slot_vectors(pos % c.per_frame)
-                + F.embedding(pos // c.per_frame, self.frame_pos))
+@patch
+def embed(self:GPT, tokens:torch.Tensor, # (B, L) patch tokens or (B, L, 2) (state, action) pairs
+          start:int=0                    # absolute position of the first token
+         ) -> torch.Tensor:
+    "The input vectors (B, L, n_embd) of `tokens` at positions `start..start+L-1`."
+    c, L = self.cfg, tokens.shape[1]
+    if start + L > c.block_size:
+        raise ValueError(f'positions {start}..{start + L - 1} exceed the window of {c.block_size}')
+    pos = torch.arange(start, start + L, device=tokens.device)
+    if c.layout == 'frame':
+        return self.state_vectors(tokens[..., 0]) + self.action_emb(tokens[..., 1]) + self.frame_pos[pos]
+    return (F.embedding(tokens, self.input_table()) + self._slot_vectors(pos % c.per_frame)
+            + F.embedding(pos // c.per_frame, self.frame_pos))
 
-    def forward(self, tokens:torch.Tensor,      # (B, L) or (B, L, 2), see `embed`
-                cache:KVCache|None=None,        # feed after the cached positions, and append to the cache
-                frames:bool=False,              # decode 'parallel': also the next-frame logits after every whole frame in `tokens`
-                hidden:bool=False               # return the final hidden states (B, L, n_embd) instead of logits (the loss applies the head per token type)
-               ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
-        "Logits (B, L, n_out) of every position; with `frames`, also (B, F, n_tokens, vocab): the next frame after each of the F whole frames in `tokens`."
-        c, L = self.cfg, tokens.shape[1]
-        start = cache.length if cache is not None else 0
-        if frames and not c.parallel: raise ValueError("frames=True needs a model with decode='parallel'")
-        if c.parallel and cache is not None and (start % c.per_frame or L % c.per_frame):
-            raise ValueError(f"decode 'parallel' feeds a cache whole frames of {c.per_frame} tokens (a frame's patches see its action), "
-                             f'got positions {start}..{start + L - 1}')
-        if cache is not None: cache.reserve(L)
-        mask = frame_mask(start, L, c.n_tokens, tokens.device) if c.parallel else None
-        x = self.drop(self.embed(tokens, start))
-        for i, b in enumerate(self.blocks):
-            x = b(x, None if cache is None else (cache.k[i], cache.v[i], start), mask)
-        if cache is not None:
-            cache.length += L
-            cache.tokens = tokens if cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
-        if hidden: return self.ln_f(x)
-        logits = self.head(self.ln_f(x))
-        if not frames: return logits
-        nf = L // c.per_frame                     # whole frames among the tokens (`start` is a frame's first position)
-        return logits, logits[:, :nf * c.per_frame].reshape(len(logits), nf, c.per_frame, -1)[:, :, :c.n_tokens, :c.vocab]
+# %% ../nbs/04_gpt.ipynb #1f5ad1c5
+@patch
+def forward(self:GPT, tokens:torch.Tensor, # (B, L) or (B, L, 2), see `embed`
+            cache:KVCache|None=None,       # feed after the cached positions, and append to the cache
+            frames:bool=False,             # decode 'parallel': also the next-frame logits after every whole frame
+                                           # in `tokens`
+            hidden:bool=False              # return the final hidden states (B, L, n_embd) instead of logits
+                                           # (the loss applies the head per token type)
+           ) -> torch.Tensor|tuple[torch.Tensor, torch.Tensor]:
+    "Logits (B, L, n_out); with `frames` also the next frame after each whole frame, (B, F, n_tokens, vocab)."
+    c, L = self.cfg, tokens.shape[1]
+    start = cache.length if cache is not None else 0
+    if frames and not c.parallel: raise ValueError("frames=True needs a model with decode='parallel'")
+    if c.parallel and cache is not None and (start % c.per_frame or L % c.per_frame):
+        raise ValueError(f"decode 'parallel' feeds a cache whole frames of {c.per_frame} tokens "
+                         f"(a frame's patches see its action), got positions {start}..{start + L - 1}")
+    if cache is not None: cache.reserve(L)
+    mask = frame_mask(start, L, c.n_tokens, tokens.device) if c.parallel else None
+    x = self.drop(self.embed(tokens, start))
+    for i, b in enumerate(self.blocks):
+        x = b(x, None if cache is None else (cache.k[i], cache.v[i], start), mask)
+    if cache is not None:
+        cache.length += L
+        cache.tokens = tokens if cache.tokens is None else torch.cat([cache.tokens, tokens], 1)
+    if hidden: return self.ln_f(x)
+    logits = self.head(self.ln_f(x))
+    if not frames: return logits
+    nf = L // c.per_frame                     # whole frames among the tokens (`start` is a frame's first position)
+    nxt = logits[:, :nf * c.per_frame].reshape(len(logits), nf, c.per_frame, -1)
+    return logits, nxt[:, :, :c.n_tokens, :c.vocab]
 
 # %% ../nbs/04_gpt.ipynb #4db436c0
 @patch
@@ -338,7 +379,8 @@ def inputs_targets(self:GPT, states, actions):
             st = torch.full((B, T, P), -1, dtype=tok.dtype, device=tok.device); st[:, :-1, :n] = states[:, 1:]
             return tok, st.view(B, -1), torch.full_like(tok, -1)
         nxt = torch.cat([tok[:, 1:], torch.full_like(tok[:, :1], -1)], 1)
-        ty = torch.cat([slot_types(tok.shape[1], c.n_tokens)[1:], torch.tensor([SEP])]).to(tok.device)   # type of the next token
+        ty = slot_types(tok.shape[1], c.n_tokens)
+        ty = torch.cat([ty[1:], torch.tensor([SEP])]).to(tok.device)   # type of the next token
         later = torch.arange(tok.shape[1], device=tok.device) >= c.per_frame - 1   # targets in frames 1.. only
         st = torch.where((ty == STATE) & later, nxt, -1); ac = torch.where(ty == ACTION, nxt - c.vocab, -1)
         return tok, st.expand_as(tok), ac.expand_as(tok)

@@ -17,14 +17,17 @@ from .gpt import GPT
 # %% auto #0
 __all__ = ['LossOut']
 
-# %% ../nbs/04_gpt_loss.ipynb #f4bf4a92
+# %% ../nbs/04_gpt_loss.ipynb #2d4abd50
 class LossOut(NamedTuple):
     loss: torch.Tensor   # mean cross-entropy over all predicted tokens (differentiable)
     stats: dict          # per token type: n, top1, topk, nll (summed, detached)
-    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab); 'parallel': L covers frames 0..T-2; `copy_keep` < 1 in training: (N, vocab) log-probs of the targets read)
+    logits: torch.Tensor # (B, L, n_out) the logits (separate heads: the state logits, (B, L, vocab);
+                         # 'parallel': L covers frames 0..T-2;
+                         # `copy_keep` < 1 in training: (N, vocab) log-probs of the targets read)
 
+# %% ../nbs/04_gpt_loss.ipynb #4b0af9d0
 def _typed(logp, tgt, k, stats, name):
-    "Add the hits of log-probs `logp` (N, C) against targets `tgt` (N,) to `stats[name]` (None: no counts); return the summed NLL."
+    "Add the hits of log-probs `logp` (N, C) at targets `tgt` (N,) to `stats[name]` (None: no counts); the summed NLL."
     nll = -logp.gather(1, tgt[:, None])[:, 0]
     if stats is None: return nll.sum()
     with torch.no_grad():
@@ -34,7 +37,7 @@ def _typed(logp, tgt, k, stats, name):
     return nll.sum()
 
 def _dense(logits, tgt, k, stats, name):
-    "`_typed` for logits (B, L, C) of every position and targets (B, L), -1 where none: the loss is taken densely (no masked copy)."
+    "`_typed` for logits (B, L, C) of every position and targets (B, L), -1 where none: the loss is taken densely."
     logp = F.log_softmax(logits.float(), -1)
     m = tgt >= 0
     nll = -(logp.gather(-1, tgt.clamp(min=0)[..., None])[..., 0] * m).sum()
@@ -42,8 +45,9 @@ def _dense(logits, tgt, k, stats, name):
         with torch.no_grad(): _typed(logp[m], tgt[m], k, stats, name)
     return nll
 
+# %% ../nbs/04_gpt_loss.ipynb #910a4d5e
 def _sampled(h, W, tok, st, keep, k, stats):
-    "The state loss of decode 'parallel' read at every changed target and at a share `keep` of the unchanged ones, weighted 1/keep."
+    "The state loss of decode 'parallel' at every changed target and a share `keep` of the others, weighted 1/keep."
     m = st >= 0; same = m & (st == tok)                    # the target is the token its patch had one frame earlier
     read = (m & ~same) | (same & (torch.rand(st.shape, device=st.device) < keep))
     w = 1 + same[read].float() * (1 / keep - 1)
@@ -51,6 +55,7 @@ def _sampled(h, W, tok, st, keep, k, stats):
     if stats is not None: _typed(logp.detach(), st[read], k, stats, 'state')
     return logp, -(logp.gather(1, st[read][:, None])[:, 0] * w).sum()
 
+# %% ../nbs/04_gpt_loss.ipynb #e1085524
 @patch
 def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
          actions:torch.Tensor,          # (B, T) actions taken at each frame
@@ -74,12 +79,15 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
         cond = lj[torch.arange(len(lj), device=lj.device), ac[m]]      # (N, S): logits of s' at the true action
         nll = nll + _typed(F.log_softmax(cond, 1), st[m], k, stats, 'state')
         n = m.sum()
-    else:   # the head applied per token type: state logits at every position (most are state targets), action logits only at action targets
+    else:   # the head applied per token type: state logits at every position (most are state targets),
+            # action logits only at action targets
         h, W = (self if net is None else net)(tok, hidden=True), self.head.weight
         if c.copy_keep < 1 and self.training:   # the head only at changed targets and a weighted sample of the others
             logits, nll = _sampled(h, W[:c.vocab], tok, st, c.copy_keep, k, stats)
         else: logits = F.linear(h, W[:c.vocab]); nll = _dense(logits, st, k, stats, 'state')
         ma = ac >= 0
-        if ma.any(): nll = nll + _typed(F.log_softmax(F.linear(h[ma], W[-c.n_actions:]).float(), -1), ac[ma], k, stats, 'action')
+        if ma.any():
+            la = F.log_softmax(F.linear(h[ma], W[-c.n_actions:]).float(), -1)
+            nll = nll + _typed(la, ac[ma], k, stats, 'action')
         n = (st >= 0).sum() + ma.sum()
     return LossOut(nll / n.clamp(min=1), stats or {}, logits)

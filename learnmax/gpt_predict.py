@@ -16,14 +16,16 @@ from .gpt import GPT, KVCache, frame_pairs, interleave
 # %% auto #0
 __all__ = ['Prediction']
 
-# %% ../nbs/04_gpt_predict.ipynb #29f8fd69
+# %% ../nbs/04_gpt_predict.ipynb #a9806e3f
 class Prediction(NamedTuple):
-    tokens: torch.Tensor   # (B, A, n) the predicted next frame's state tokens (argmax or sampled)
-    probs: torch.Tensor|None # (B, A, n, vocab) the distribution of each token, given the ones decoded before it ('parallel': the context only); None when not asked for
-    entropy: torch.Tensor  # (B, A, n) entropy (nats) of each distribution
-    cache: KVCache|None    # B*A branches (row b*A + a) positioned after the predicted frame (None with extend=False)
+    tokens: torch.Tensor     # (B, A, n) the predicted next frame's state tokens (argmax or sampled)
+    probs: torch.Tensor|None # (B, A, n, vocab) the distribution of each token, given the ones decoded before it
+                             # ('parallel': the context only); None when not asked for
+    entropy: torch.Tensor    # (B, A, n) entropy (nats) of each distribution
+    cache: KVCache|None      # B*A branches (row b*A + a) positioned after the predicted frame (None with extend=False)
     token_logp: torch.Tensor|None = None # (B, A, n) the log-probability of each predicted token
 
+# %% ../nbs/04_gpt_predict.ipynb #ebc8a92a
 @patch
 def feed(self:GPT, cache:KVCache,  # the cache, extended in place
          tok:torch.Tensor,         # (B, L) or (B, L, 2) tokens fed after it
@@ -33,7 +35,8 @@ def feed(self:GPT, cache:KVCache,  # the cache, extended in place
         ):
     "Feed `tok` after the cache; the logits of its last position (B, n_out) (with `frames`: and (B, n_tokens, vocab))."
     P, nf = self.cfg.per_frame, tok.shape[1] // self.cfg.per_frame
-    if use_cache and frames and out and nf:   # the head only where it is read: the last position and the last whole frame's patches
+    if use_cache and frames and out and nf:   # the head only where it is read: the last position
+                                              # and the last whole frame's patches
         h, s = self(tok, cache, hidden=True), (nf - 1) * P
         return self.head(h[:, -1]), self.head(h[:, s:s + self.cfg.n_tokens])
     if use_cache: y = self(tok, cache, frames)
@@ -45,6 +48,7 @@ def feed(self:GPT, cache:KVCache,  # the cache, extended in place
     if not out: return None
     return (y[0][:, -1], y[1][:, -1]) if frames else y[:, -1]
 
+# %% ../nbs/04_gpt_predict.ipynb #bd3e9cfb
 @patch
 @torch.no_grad()
 def prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of the history
@@ -56,7 +60,8 @@ def prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of t
     if states.dim() == 2: states = states[..., None]
     B, T = states.shape[:2]
     actions = torch.zeros(B, 0, dtype=torch.long, device=states.device) if actions is None else actions
-    if actions.shape != (B, T - 1): raise ValueError(f'give the T-1 = {T-1} actions between the states, got {tuple(actions.shape)}')
+    if actions.shape != (B, T - 1):
+        raise ValueError(f'give the T-1 = {T-1} actions between the states, got {tuple(actions.shape)}')
     p = next(self.parameters())
     cache = KVCache(c, B, p.device, p.dtype, capacity=min(c.block_size, T * c.per_frame + 4 * c.per_frame))
     full = torch.cat([actions, actions.new_zeros(B, 1)], 1)   # a placeholder action after the last frame
@@ -74,20 +79,22 @@ def prefill(self:GPT, states:torch.Tensor,  # (B, T, n) or (B, T) state ids of t
         cache.pending = states[:, -1, 0]
     return cache
 
+# %% ../nbs/04_gpt_predict.ipynb #c02ff216
 def _choose(p, sample, generator):
     return torch.multinomial(p, 1, generator=generator)[:, 0] if sample else p.argmax(-1)
 
 def _entropy(p): return -(p * torch.log(p.clamp(min=1e-30))).sum(-1)
 
 def _summary(logits, sample, generator, keep:bool, chunk:int=256):
-    "From logits (N, S): (probs (N, S) or None, tokens (N,), entropies (N,), the tokens' log-probs (N,)), a chunk of rows at a time (it stays in the CPU's cache)."
+    "From logits (N, S): probs (N, S) or None, and the tokens, entropies and tokens' log-probs (N,), by chunks of rows."
     out = []
-    for i in range(0, len(logits), chunk):
+    for i in range(0, len(logits), chunk):   # a chunk of rows at a time: it stays in the CPU's cache
         x = logits[i:i + chunk].float()
         if not (sample or keep):                     # greedy, no distribution kept: one pass of exp over the row
             m, t = x.max(-1)                         # `max` finds the index faster than `argmax` on the CPU
             x = x - m[:, None]; e = x.exp(); z = e.sum(-1); lz = z.log()
-            out.append((None, t, lz - (e * x).sum(-1) / z, -lz)); continue   # entropy log Z - E[x]; the top token's log-prob -log Z
+            out.append((None, t, lz - (e * x).sum(-1) / z, -lz)); continue   # entropy log Z - E[x];
+                                                                            # the top token's log-prob -log Z
         lp = F.log_softmax(x, -1); p = lp.exp()
         if sample: t = torch.multinomial(p, 1, generator=generator)[:, 0]; tl = lp.gather(1, t[:, None])[:, 0]
         else: tl, t = lp.max(-1)
@@ -95,6 +102,40 @@ def _summary(logits, sample, generator, keep:bool, chunk:int=256):
     p, t, e, l = zip(*out)
     return (torch.cat(p) if keep else None), torch.cat(t), torch.cat(e), torch.cat(l)
 
+# %% ../nbs/04_gpt_predict.ipynb #25e308b2
+@patch
+def _next_state(self:GPT, br:KVCache, a:torch.Tensor, sample, generator, use_cache):
+    "Layout 'frame': the next state of each branch `br` under its action `a`: (probs (R, 1, vocab), tokens (R, 1))."
+    c, S = self.cfg, self.cfg.vocab
+    if c.joint:
+        lj = br.pending.float().view(-1, c.n_actions, S)[torch.arange(len(a), device=a.device), a]
+        dist = F.softmax(lj, -1)[:, None]
+        nxt = _choose(dist[:, 0], sample, generator)
+        br.pending = self.feed(br, torch.stack([nxt, a], -1)[:, None], use_cache)
+        return dist, nxt[:, None]
+    logits = self.feed(br, torch.stack([br.pending, a], -1)[:, None], use_cache)
+    dist = F.softmax(logits[:, :S].float(), -1)[:, None]
+    toks = _choose(dist[:, 0], sample, generator)[:, None]
+    br.pending = toks[:, 0]
+    return dist, toks
+
+# %% ../nbs/04_gpt_predict.ipynb #a63088f4
+@patch
+def _next_patches(self:GPT, br:KVCache, a:torch.Tensor, sample, generator, use_cache):
+    "Layout 'patch': the next frame of each branch, one call per token: (probs (R, n, vocab), tokens (R, n))."
+    c, S = self.cfg, self.cfg.vocab
+    logits = self.feed(br, torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1),
+                       use_cache)   # pending patch, action, separator
+    ps, ts = [], []
+    for j in range(c.n_tokens):
+        p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
+        ps.append(p); ts.append(t)
+        if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
+    dist, toks = torch.stack(ps, 1), torch.stack(ts, 1)
+    br.pending = toks[:, -1]
+    return dist, toks
+
+# %% ../nbs/04_gpt_predict.ipynb #415a8f9d
 @patch
 @torch.no_grad()
 def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predict_next`
@@ -102,10 +143,13 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
                  sample:bool=False,        # sample the next tokens instead of taking the most likely
                  generator:torch.Generator|None=None, # for sampling
                  use_cache:bool=True,      # False: recompute from the whole sequence (the slow reference)
-                 extend:bool=True,         # return the cache extended by the predicted frame (False: none, e.g. a search's last depth)
-                 jacobi:bool=True,         # greedy and cached token by token: Jacobi passes from a copy of the current frame
-                                           # (the same tokens in a few model calls; False: one call per token)
-                 probs:bool=True           # return the distributions (False: `Prediction.probs` is None; decode 'parallel' is then faster)
+                 extend:bool=True,         # return the cache extended by the predicted frame
+                                           # (False: none, e.g. a search's last depth)
+                 jacobi:bool=True,         # greedy and cached token by token: Jacobi passes from a copy of
+                                           # the current frame (the same tokens in a few model calls;
+                                           # False: one call per token)
+                 probs:bool=True           # return the distributions (False: `Prediction.probs` is None;
+                                           # decode 'parallel' is then faster)
                 ) -> Prediction:
     "The next frame's token distributions under each candidate action, and the cache branched over them."
     c = self.cfg
@@ -114,37 +158,22 @@ def predict_next(self:GPT, cache:KVCache,  # from `prefill` or a previous `predi
     br = cache.repeat(A) if A > 1 else cache.select(torch.arange(B, device=cache.k.device))
     a = actions.reshape(-1).to(br.k.device)
     S, ent = c.vocab, None   # ent, tlp: the entropies and the tokens' log-probs, where a branch finds them on the way
-    if c.joint:
-        lj = br.pending.float().view(-1, c.n_actions, S)[torch.arange(B * A, device=a.device), a]
-        dist = F.softmax(lj, -1)[:, None]
-        nxt = _choose(dist[:, 0], sample, generator)
-        br.pending = self.feed(br, torch.stack([nxt, a], -1)[:, None], use_cache)
-        toks = nxt[:, None]
-    elif c.layout == 'frame':
-        logits = self.feed(br, torch.stack([br.pending, a], -1)[:, None], use_cache)
-        dist = F.softmax(logits[:, :S].float(), -1)[:, None]
-        toks = _choose(dist[:, 0], sample, generator)[:, None]
-        br.pending = toks[:, 0]
+    if c.layout == 'frame': dist, toks = self._next_state(br, a, sample, generator, use_cache)
     elif c.parallel:   # the waiting frame, the action and the separator in one pass: every patch of the next frame
         step = torch.cat([br.pending, (a + S)[:, None], torch.full_like(a, c.sep_id)[:, None]], 1)
-        dist, toks, ent, tlp = _summary(self.feed(br, step, use_cache, frames=True)[1].reshape(-1, S), sample, generator, probs)
+        logits = self.feed(br, step, use_cache, frames=True)[1].reshape(-1, S)
+        dist, toks, ent, tlp = _summary(logits, sample, generator, probs)
         toks = toks.view(-1, c.n_tokens); br.pending = toks
     elif jacobi and use_cache and not sample and c.n_tokens > 1:
         dist, toks = self._jacobi(br, a)
         br.pending = toks[:, -1]
-    else:
-        logits = self.feed(br, torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1), use_cache)  # pending patch, action, separator
-        ps, ts = [], []
-        for j in range(c.n_tokens):
-            p = F.softmax(logits[:, :S].float(), -1); t = _choose(p, sample, generator)
-            ps.append(p); ts.append(t)
-            if j < c.n_tokens - 1: logits = self.feed(br, t[:, None], use_cache)
-        dist, toks = torch.stack(ps, 1), torch.stack(ts, 1)
-        br.pending = toks[:, -1]
+    else: dist, toks = self._next_patches(br, a, sample, generator, use_cache)
     n = toks.shape[1]
-    if ent is None: ent, tlp = _entropy(dist), dist.gather(-1, toks.reshape(*dist.shape[:-1], 1))[..., 0].clamp(min=1e-30).log()
-    return Prediction(toks.view(B, A, n), None if dist is None else dist.view(B, A, n, S), ent.view(B, A, n), br if extend else None,
-                      tlp.view(B, A, n))
+    if ent is None:
+        ent = _entropy(dist)
+        tlp = dist.gather(-1, toks.reshape(*dist.shape[:-1], 1))[..., 0].clamp(min=1e-30).log()
+    return Prediction(toks.view(B, A, n), None if dist is None else dist.view(B, A, n, S), ent.view(B, A, n),
+                      br if extend else None, tlp.view(B, A, n))
 
 # %% ../nbs/04_gpt_predict.ipynb #d2ef2ba4
 @patch
@@ -157,7 +186,8 @@ def _jacobi(self:GPT, br:KVCache, # branches positioned before their pending pat
     br.reserve(n + 2)
     draft = torch.cat([old[:, base - (n - 1):], br.pending[:, None]], 1)        # first draft: the current frame
     head = torch.stack([br.pending, a + S, torch.full_like(a, c.sep_id)], 1)    # pending patch, action, separator
-    probs, start, rows = torch.empty(len(a), n, S, device=a.device), 0, None    # rows: the branches still moving (None: all)
+    probs, start, rows = torch.empty(len(a), n, S, device=a.device), 0, None    # rows: the branches still moving
+                                                                                # (None: all)
     while True:   # inputs x[start:] are fed again; the output at input i predicts patch i - 2
         x = torch.cat([head, draft[:, :-1]], 1)
         xr, dr = (x, draft) if rows is None else (x[rows], draft[rows])
@@ -169,8 +199,10 @@ def _jacobi(self:GPT, br:KVCache, # branches positioned before their pending pat
         if rows is None: probs[:, lo:], draft = p, new
         else:
             probs[rows, lo:], draft[rows] = p, new
-            br.k[:, rows, :, base + start:], br.v[:, rows, :, base + start:] = sub.k[:, :, :, base + start:], sub.v[:, :, :, base + start:]
-        moved = (new != dr)[:, :n - 1]                       # inputs that changed: the outputs after them must be redone
+            at = base + start
+            br.k[:, rows, :, at:], br.v[:, rows, :, at:] = sub.k[:, :, :, at:], sub.v[:, :, :, at:]
+        moved = (new != dr)[:, :n - 1]                       # inputs that changed: the outputs after them
+                                                             # must be redone
         if not moved.any():
             br.length, br.tokens = base + n + 2, torch.cat([old, head, draft[:, :-1]], 1)
             return probs, draft

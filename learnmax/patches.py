@@ -9,23 +9,27 @@ import dataclasses
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 from .config import Config
 
 # %% auto #0
 __all__ = ['PatchConfig', 'to_patches', 'from_patches', 'PatchCodebook']
 
-# %% ../nbs/03d_patches.ipynb #46531329
+# %% ../nbs/03d_patches.ipynb #bb3967e7
 @dataclasses.dataclass(frozen=True)
 class PatchConfig(Config):
-    "A nearest-neighbour patch codebook: square patches, each replaced by the nearest of at most `vocab` patches kept from training frames."
-    patch: int = 12          # patch side in pixels (it must divide the frame size): 84x84 frames give a 7x7 grid of 49 tokens
+    "A nearest-neighbour patch codebook: square patches, each the nearest of at most `vocab` kept from training frames."
+    patch: int = 12          # patch side in pixels (it must divide the frame size):
+                             # 84x84 frames give a 7x7 grid of 49 tokens
     vocab: int = 256         # codes kept at most
-    tau: float = 30.0        # a patch becomes a code only when its mean squared distance (0-255 scale) to every code kept is above this
+    tau: float = 30.0        # a patch becomes a code only when its mean squared distance (0-255 scale)
+                             # to every code kept is above this
     frames: int = 3000       # training frames the codes are counted on (drawn at random from the ones given)
     seed: int = 0            # which frames are drawn, and the order of equally frequent patches
     _paper = dict(vocab=2048, frames=20000)
 
+# %% ../nbs/03d_patches.ipynb #5b68b55e
 def to_patches(frames,    # uint8 (N, H, W, C)
                patch:int  # patch side (divides H and W)
               ) -> np.ndarray:
@@ -43,15 +47,17 @@ def from_patches(x,             # (N, n, patch*patch*C) patches
                 ) -> np.ndarray:
     "The frames (N, H, W, C) that `to_patches` cut into `x`."
     H, W, C = shape; x = np.asarray(x)
-    return x.reshape(len(x), H // patch, W // patch, patch, patch, C).transpose(0, 1, 3, 2, 4, 5).reshape(len(x), H, W, C)
+    return (x.reshape(len(x), H // patch, W // patch, patch, patch, C).transpose(0, 1, 3, 2, 4, 5)
+            .reshape(len(x), H, W, C))
 
-# %% ../nbs/03d_patches.ipynb #5639f2c8
+# %% ../nbs/03d_patches.ipynb #fbceddef
 def _unique_rows(x:np.ndarray, counts:bool=False):
-    "The distinct rows of uint8 `x` (K, D), and the index of each row's one (or its count): rows compared as raw bytes, fast."
+    "The distinct rows of uint8 `x` (K, D), and the index of each row's one (or its count): rows compared as raw bytes."
     v = np.ascontiguousarray(x).view(np.dtype((np.void, x.shape[1])))[:, 0]
     u, second = np.unique(v, return_counts=True) if counts else np.unique(v, return_inverse=True)
     return np.frombuffer(u.tobytes(), np.uint8).reshape(len(u), x.shape[1]), second.reshape(-1)
 
+# %% ../nbs/03d_patches.ipynb #526394d6
 class PatchCodebook:
     "Frames <-> patch ids by nearest neighbour among codes kept from training frames (see `PatchConfig`)."
     def __init__(self, cfg:PatchConfig|None=None, # the codebook's settings
@@ -72,54 +78,64 @@ class PatchCodebook:
 
     def _set(self, codes):
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
-        if codes.ndim != 2 or codes.shape[1] != self.dim: raise ValueError(f'codes must be (K, {self.dim}), got {codes.shape}')
+        if codes.ndim != 2 or codes.shape[1] != self.dim:
+            raise ValueError(f'codes must be (K, {self.dim}), got {codes.shape}')
         self._index = {c.tobytes(): i for i, c in enumerate(codes)}
         self._t = torch.as_tensor(codes, dtype=torch.float32); self._sq = (self._t ** 2).sum(1)
         return codes
 
-    def fit(self, frames) -> PatchCodebook:
-        "Keep codes from a random draw of `cfg.frames` of `frames` (uint8 (N, H, W, C)): distinct patches by frequency, `tau` apart."
-        cfg, frames = self.cfg, np.asarray(frames)
-        if frames.shape[1:] != self.shape: raise ValueError(f'frames of shape {frames.shape[1:]}, the codebook expects {self.shape}')
-        if not len(frames): raise ValueError('fitting a patch codebook needs at least one frame')
-        rng = np.random.default_rng(cfg.seed)
-        pick = np.sort(rng.choice(len(frames), min(cfg.frames, len(frames)), replace=False))
-        u, counts = _unique_rows(to_patches(frames[pick], cfg.patch).reshape(-1, self.dim), counts=True)
-        u = u[np.lexsort((rng.permutation(len(u)), -counts))]          # most frequent first, ties in a seeded order
-        cand, kept, n = torch.as_tensor(u, dtype=torch.float32), [], 0
-        book = torch.empty(min(cfg.vocab, len(u)), self.dim)
-        for i in range(len(u)):
-            if n == len(book): break
-            if n and ((book[:n] - cand[i]) ** 2).mean(1).min() <= cfg.tau: continue
-            book[n] = cand[i]; kept.append(i); n += 1
-        self.codes = self._set(u[kept])
-        return self
-
-    def encode(self, frames,          # uint8 (N, H, W, C)
-               batch:int=4096         # patches whose distances are computed at once
-              ) -> np.ndarray:
-        "(N, n_tokens) int64 ids: a patch seen in fitting is found exactly, any other is given the nearest code."
-        frames = np.asarray(frames)
-        if frames.ndim != 4 or frames.shape[1:] != self.shape:
-            raise ValueError(f'frames must be (N, {", ".join(map(str, self.shape))}), got {frames.shape}')
-        self.vocab                                                    # refuses an unfitted codebook
-        x = to_patches(frames, self.cfg.patch).reshape(-1, self.dim)
-        if not len(x): return np.zeros((0, self.n_tokens), np.int64)
-        u, inv = _unique_rows(x)
-        ids = np.array([self._index.get(r.tobytes(), -1) for r in u], np.int64)
-        miss = np.flatnonzero(ids < 0)
-        for s in range(0, len(miss), batch):
-            q = torch.as_tensor(u[miss[s:s + batch]], dtype=torch.float32)
-            ids[miss[s:s + batch]] = (self._sq[None] - 2 * q @ self._t.T).argmin(1).numpy()   # |q|^2 is the same for every code
-        return ids[inv.reshape(-1)].reshape(len(frames), self.n_tokens)
-
-    def decode(self, ids) -> np.ndarray:
-        "uint8 (N, H, W, C) frames drawn from (N, n_tokens) ids."
-        ids = np.asarray(ids, np.int64)
-        if ids.ndim != 2 or ids.shape[1] != self.n_tokens: raise ValueError(f'ids must be (N, {self.n_tokens}), got {ids.shape}')
-        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab): raise ValueError(f'ids must lie in 0..{self.vocab - 1}')
-        return from_patches(self.codes[ids], self.cfg.patch, self.shape)
-
     def state_dict(self) -> dict: return dict(cfg=self.cfg.to_dict(), shape=self.shape, codes=self.codes)
     @classmethod
-    def from_state_dict(cls, s:dict) -> PatchCodebook: return cls(PatchConfig.from_dict(s['cfg']), tuple(s['shape']), s['codes'])
+    def from_state_dict(cls, s:dict) -> PatchCodebook:
+        return cls(PatchConfig.from_dict(s['cfg']), tuple(s['shape']), s['codes'])
+
+# %% ../nbs/03d_patches.ipynb #bbfa6c12
+@patch
+def fit(self:PatchCodebook, frames) -> PatchCodebook:
+    "Keep codes from a random draw of `cfg.frames` of `frames` (uint8 (N, H, W, C)): distinct patches, `tau` apart."
+    cfg, frames = self.cfg, np.asarray(frames)
+    if frames.shape[1:] != self.shape:
+        raise ValueError(f'frames of shape {frames.shape[1:]}, the codebook expects {self.shape}')
+    if not len(frames): raise ValueError('fitting a patch codebook needs at least one frame')
+    rng = np.random.default_rng(cfg.seed)
+    pick = np.sort(rng.choice(len(frames), min(cfg.frames, len(frames)), replace=False))
+    u, counts = _unique_rows(to_patches(frames[pick], cfg.patch).reshape(-1, self.dim), counts=True)
+    u = u[np.lexsort((rng.permutation(len(u)), -counts))]          # most frequent first, ties in a seeded order
+    cand, kept, n = torch.as_tensor(u, dtype=torch.float32), [], 0
+    book = torch.empty(min(cfg.vocab, len(u)), self.dim)
+    for i in range(len(u)):
+        if n == len(book): break
+        if n and ((book[:n] - cand[i]) ** 2).mean(1).min() <= cfg.tau: continue
+        book[n] = cand[i]; kept.append(i); n += 1
+    self.codes = self._set(u[kept])
+    return self
+
+# %% ../nbs/03d_patches.ipynb #f4e8cb29
+@patch
+def encode(self:PatchCodebook, frames,  # uint8 (N, H, W, C)
+           batch:int=4096               # patches whose distances are computed at once
+          ) -> np.ndarray:
+    "(N, n_tokens) int64 ids: a patch seen in fitting is found exactly, any other is given the nearest code."
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[1:] != self.shape:
+        raise ValueError(f'frames must be (N, {", ".join(map(str, self.shape))}), got {frames.shape}')
+    self.vocab                                                    # refuses an unfitted codebook
+    x = to_patches(frames, self.cfg.patch).reshape(-1, self.dim)
+    if not len(x): return np.zeros((0, self.n_tokens), np.int64)
+    u, inv = _unique_rows(x)
+    ids = np.array([self._index.get(r.tobytes(), -1) for r in u], np.int64)
+    miss = np.flatnonzero(ids < 0)
+    for s in range(0, len(miss), batch):
+        q = torch.as_tensor(u[miss[s:s + batch]], dtype=torch.float32)
+        ids[miss[s:s + batch]] = (self._sq[None] - 2 * q @ self._t.T).argmin(1).numpy()   # |q|^2 is the same
+                                                                                           # for every code
+    return ids[inv.reshape(-1)].reshape(len(frames), self.n_tokens)
+
+@patch
+def decode(self:PatchCodebook, ids) -> np.ndarray:
+    "uint8 (N, H, W, C) frames drawn from (N, n_tokens) ids."
+    ids = np.asarray(ids, np.int64)
+    if ids.ndim != 2 or ids.shape[1] != self.n_tokens:
+        raise ValueError(f'ids must be (N, {self.n_tokens}), got {ids.shape}')
+    if ids.size and (ids.min() < 0 or ids.max() >= self.vocab): raise ValueError(f'ids must lie in 0..{self.vocab - 1}')
+    return from_patches(self.codes[ids], self.cfg.patch, self.shape)

@@ -17,14 +17,14 @@ from .dvq import DVQ, kmeans, nearest_sqdist
 # %% auto #0
 __all__ = ['code_pixels', 'TokenReduction', 'reduce_tokens']
 
-# %% ../nbs/03c_token_reduction.ipynb #fa0214a1
+# %% ../nbs/03c_token_reduction.ipynb #f487e7f9
 @torch.no_grad()
 def code_pixels(dvq:DVQ,        # a DVQ
                 codes=None,     # code ids to render (default: all)
                 batch:int=256,  # codes decoded at a time
                 pool:int=1,     # average-pool the pictures by this factor (smaller vectors for big codebooks)
                ) -> torch.Tensor:
-    "A picture per code, flattened to (n_codes, P) floats in [0, 1]: the decoded frame, or a patch-mode grid's centre patch."
+    "A picture per code, flattened to (n_codes, P) floats in [0, 1]: the decoded frame, or a patch grid's centre patch."
     codes = torch.arange(dvq.vocab) if codes is None else torch.as_tensor(codes).long()
     out = []
     for s in range(0, len(codes), batch):
@@ -38,6 +38,7 @@ def code_pixels(dvq:DVQ,        # a DVQ
         out.append(img.flatten(1).cpu())
     return torch.cat(out)
 
+# %% ../nbs/03c_token_reduction.ipynb #10815481
 @dataclasses.dataclass
 class TokenReduction:
     "A mapping from full codes to reduced tokens, and the separation curve that chose their number."
@@ -52,17 +53,38 @@ class TokenReduction:
         "Reduced tokens of full token ids (tensor or array, any shape)."
         if isinstance(ids, torch.Tensor): return torch.as_tensor(self.mapping, device=ids.device)[ids]
         return self.mapping[np.asarray(ids)]
-    def __repr__(self): return f'TokenReduction({len(self.mapping)} codes -> {self.n_reduced} tokens, min_sep={self.min_sep})'
+    def __repr__(self):
+        return f'TokenReduction({len(self.mapping)} codes -> {self.n_reduced} tokens, min_sep={self.min_sep})'
 
+# %% ../nbs/03c_token_reduction.ipynb #3447b30f
+def _separation_curve(x, ks, threshold, iters, seed):
+    "k-means of the rows of `x` for each k of `ks`, up to twice the first k under `threshold`: ks, seps, spreads, fits."
+    P = x.shape[1]
+    seps, spreads, fits, first_bad = [], [], {}, None
+    for k in ks:
+        if first_bad is not None and k > 2 * first_bad: break    # the curve is drawn a little past the choice,
+                                                                 # no further
+        c, a, msd = kmeans(x, k, iters, seed)
+        d = torch.cdist(c, c) / math.sqrt(P); d.fill_diagonal_(float('inf'))
+        seps.append(float(d.min()) if k > 1 else float('inf')); spreads.append(math.sqrt(msd * 1.0 / P) if P else 0.0)
+        fits[k] = (c, a)
+        if first_bad is None and seps[-1] < threshold: first_bad = k
+    return ks[:len(seps)], seps, spreads, fits
+
+# %% ../nbs/03c_token_reduction.ipynb #db6f3837
 def reduce_tokens(pixels:torch.Tensor,  # (n, P) picture per code, e.g. `code_pixels(dvq, used)`
                   min_sep:float=0.5,    # least distance between reduced tokens, as a fraction of the codes' RMS spread
                   ks=None,              # the k to try, increasing (default: 1..16, then about 12 per doubling up to n)
                   codes=None,           # the code id of each row of `pixels` (default 0..n-1)
-                  vocab:int|None=None,  # size of the full codebook (default max code + 1); codes not in `codes` map to the nearest centroid of `all_pixels`
-                  all_pixels:torch.Tensor|None=None, # (vocab, P) pictures of every code, to map codes left out of `pixels`
+                  vocab:int|None=None,  # size of the full codebook (default max code + 1);
+                                        # codes not in `codes` map to the nearest centroid of `all_pixels`
+                  all_pixels:torch.Tensor|None=None, # (vocab, P) pictures of every code,
+                                                     # to map codes left out of `pixels`
                   iters:int=20, seed:int=0) -> TokenReduction:
     "Cluster codes by the pixel distance of their pictures; choose k by centroid separation; map every code."
-    if pixels.ndim != 2: raise ValueError(f'pixels must be (n_codes, P), one flattened picture per code; got shape {tuple(pixels.shape)}')
+    if pixels.ndim != 2:
+        raise ValueError(f'pixels must be (n_codes, P), one flattened picture per code; '
+                         f'got shape {tuple(pixels.shape)}')
     x = pixels.float(); n, P = x.shape
     codes = np.arange(n) if codes is None else np.asarray(codes)
     vocab = int(vocab or codes.max() + 1)
@@ -70,15 +92,8 @@ def reduce_tokens(pixels:torch.Tensor,  # (n, P) picture per code, e.g. `code_pi
         ks = sorted({*range(1, min(n, 16) + 1), *np.unique(np.geomspace(16, max(n, 16), 50).astype(int)).tolist()})
     ks = [k for k in ks if k <= n]
     threshold = min_sep * float((x - x.mean(0)).pow(2).sum(1).mean().div(P).sqrt())
-    seps, spreads, fits, first_bad = [], [], {}, None
-    for k in ks:
-        if first_bad is not None and k > 2 * first_bad: break    # the curve is drawn a little past the choice, no further
-        c, a, msd = kmeans(x, k, iters, seed)
-        d = torch.cdist(c, c) / math.sqrt(P); d.fill_diagonal_(float('inf'))
-        seps.append(float(d.min()) if k > 1 else float('inf')); spreads.append(math.sqrt(msd * 1.0 / P) if P else 0.0)
-        fits[k] = (c, a)
-        if first_bad is None and seps[-1] < threshold: first_bad = k
-    ks, ok = ks[:len(seps)], np.array(seps) >= threshold                              # k = 1 has no pair: always separated
+    ks, seps, spreads, fits = _separation_curve(x, ks, threshold, iters, seed)
+    ok = np.array(seps) >= threshold                              # k = 1 has no pair: always separated
     first_bad = int(np.argmin(ok)) if not ok.all() else len(ks)
     k_star = ks[max(first_bad - 1, 0)]
     c, a = fits[k_star]

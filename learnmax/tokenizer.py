@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 
 from .config import PROFILES, cache_lock, config_hash, default_cache
 from .corpus import CorpusConfig, corpus
@@ -26,7 +27,7 @@ __all__ = ['TOKENIZER_KINDS', 'PAPER_DVQ', 'PAPER_PRETRAIN', 'PRETRAIN_VERSION',
            'PatchTokenizer', 'corpus_split', 'pretrained_patches', 'default_dvq', 'pretrain_config', 'make_tokenizer',
            'world_model_config', 'pretrained_folder', 'pretrained_dvq']
 
-# %% ../nbs/04b_tokenizer.ipynb #a654dad0
+# %% ../nbs/04b_tokenizer.ipynb #96b4ed1a
 class Tokenizer:
     "What turns observations into tokens and back; see the table above. Subclasses set the sizes and the methods."
     vocab: int           # distinct token ids
@@ -36,12 +37,15 @@ class Tokenizer:
     fitted: bool = True  # `encode` can be called
     def encode(self, obs) -> np.ndarray: raise NotImplementedError
     def decode(self, ids) -> np.ndarray: raise NotImplementedError
-    def fit(self, replay:ReplayBuffer, folder:str|Path|None=None): "Fit on the observations in `replay` (no-op by default)."
+    def fit(self, replay:ReplayBuffer, folder:str|Path|None=None):
+        "Fit on the observations in `replay` (no-op by default)."
     def codes(self) -> torch.Tensor|None: return None   # (vocab, dim) code vectors, for the world model's 'codes' input
-    def config(self) -> dict: return dict(kind=type(self).__name__, vocab=self.vocab, n_tokens=self.n_tokens, layout=self.layout)
+    def config(self) -> dict:
+        return dict(kind=type(self).__name__, vocab=self.vocab, n_tokens=self.n_tokens, layout=self.layout)
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, s:dict): pass
-    def __repr__(self): return f'{type(self).__name__}(vocab={self.vocab}, n_tokens={self.n_tokens}, layout={self.layout!r})'
+    def __repr__(self):
+        return f'{type(self).__name__}(vocab={self.vocab}, n_tokens={self.n_tokens}, layout={self.layout!r})'
 
 # %% ../nbs/04b_tokenizer.ipynb #a77ae540
 class IdentityTokenizer(Tokenizer):
@@ -52,20 +56,23 @@ class IdentityTokenizer(Tokenizer):
         self.vocab, self.render = vocab, render
     def encode(self, obs) -> np.ndarray:
         ids = np.asarray(obs, dtype=np.int64).reshape(-1, 1)
-        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab): raise ValueError(f'states must lie in 0..{self.vocab - 1}')
+        if ids.size and (ids.min() < 0 or ids.max() >= self.vocab):
+            raise ValueError(f'states must lie in 0..{self.vocab - 1}')
         return ids
     def decode(self, ids) -> np.ndarray:
         if self.render is None: raise ValueError('this IdentityTokenizer has no render function to draw states with')
         return np.stack([self.render(int(s)) for s in np.asarray(ids).reshape(-1)])
 
-# %% ../nbs/04b_tokenizer.ipynb #ee611028
+# %% ../nbs/04b_tokenizer.ipynb #7e9d501c
 class DVQTokenizer(Tokenizer):
-    "Frames -> DVQ token ids: a DVQ trained on `fit` (whole episodes held out), a random one, or a pretrained one fine-tuned."
+    "Frames -> DVQ token ids: a DVQ trained on `fit` (episodes held out), a random one, or a pretrained one fine-tuned."
     def __init__(self, cfg:DVQConfig|None=None,          # the DVQ
-                 train:DVQTrainConfig|None=None,         # how to train (or fine-tune) it on `fit`; None: see `fine_tune`
+                 train:DVQTrainConfig|None=None,         # how to train (or fine-tune) it on `fit`;
+                                                         # None: see `fine_tune`
                  seed:int=0,                             # seeds training or the random encoder
                  dvq:DVQ|None=None,                      # an already fitted DVQ to wrap (then `cfg` is its config)
-                 fine_tune:bool=False):                  # `fit` continues from `dvq` (with `train`; without, `fit` keeps it)
+                 fine_tune:bool=False):                  # `fit` continues from `dvq`
+                                                         # (with `train`; without, `fit` keeps it)
         if fine_tune and dvq is None: raise ValueError('fine_tune needs a fitted DVQ to start from (dvq=...)')
         self.cfg = dvq.cfg if dvq is not None else (cfg or DVQConfig())
         self.train, self.seed, self.dvq, self.fine_tune = train, seed, dvq, fine_tune
@@ -77,68 +84,79 @@ class DVQTokenizer(Tokenizer):
     @property
     def fitted(self) -> bool: return self.dvq is not None
 
-    def fit(self, replay:ReplayBuffer,   # uint8 frames, at least two episodes for a trained DVQ
-            folder:str|Path|None=None):  # the training run's folder (a trained DVQ)
-        "Train the DVQ (fine-tune it, or fit the random DVQ's codebook) on the frames of `replay`."
-        if self.fine_tune and self.train is None: return self
-        if self.train is None: self.dvq = random_dvq(self.cfg, replay.frames(np.arange(len(replay))), seed=self.seed)
-        else:
-            if len(np.unique(replay.column('episode_ids'))) < 2:
-                raise ValueError('a trained DVQ holds out whole episodes, but the replay holds only one: '
-                                 'collect more episodes first (more envs, or resets after N actions)')
-            if folder is None: raise ValueError('fitting a trained DVQ needs a folder for its training run')
-            self.dvq = train_dvq(self.cfg, self.train.replace(seed=self.seed), replay, folder, resume=False, progress=False,
-                                 init=self.dvq if self.fine_tune else None)
-        return self
-
     def _need(self):
         if self.dvq is None: raise ValueError('the DVQ tokenizer is not fitted yet: call fit(replay) first')
 
-    @torch.no_grad()
-    def encode(self, obs, batch:int=256) -> np.ndarray:
-        self._need(); obs = np.asarray(obs)
-        return np.concatenate([self.dvq.encode(obs[i:i + batch]).cpu().numpy() for i in range(0, len(obs), batch)]) \
-               if len(obs) else np.zeros((0, self.n_tokens), np.int64)
-
-    @torch.no_grad()
-    def decode(self, ids) -> np.ndarray:
-        self._need(); return self.dvq.decode(torch.as_tensor(np.asarray(ids)), uint8=True).cpu().numpy()
-
     def codes(self) -> torch.Tensor|None: self._need(); return self.dvq.vq.codebook.detach().clone()
     def config(self) -> dict:
-        return {**super().config(), 'dvq': self.cfg.to_dict(), 'train': None if self.train is None else self.train.to_dict(), 'seed': self.seed,
+        train = None if self.train is None else self.train.to_dict()
+        return {**super().config(), 'dvq': self.cfg.to_dict(), 'train': train, 'seed': self.seed,
                 'fine_tune': self.fine_tune}
     def state_dict(self) -> dict: return {'dvq': None if self.dvq is None else self.dvq.state_dict()}
     def load_state_dict(self, s:dict):
         if s['dvq'] is None: self.dvq = None; return
         self.dvq = DVQ(self.cfg); self.dvq.load_state_dict(s['dvq']); self.dvq.eval()
 
-# %% ../nbs/04b_tokenizer.ipynb #30f671c4
+# %% ../nbs/04b_tokenizer.ipynb #87e29758
+@patch
+def fit(self:DVQTokenizer, replay:ReplayBuffer,   # uint8 frames, at least two episodes for a trained DVQ
+        folder:str|Path|None=None):               # the training run's folder (a trained DVQ)
+    "Train the DVQ (fine-tune it, or fit the random DVQ's codebook) on the frames of `replay`."
+    if self.fine_tune and self.train is None: return self
+    if self.train is None: self.dvq = random_dvq(self.cfg, replay.frames(np.arange(len(replay))), seed=self.seed)
+    else:
+        if len(np.unique(replay.column('episode_ids'))) < 2:
+            raise ValueError('a trained DVQ holds out whole episodes, but the replay holds only one: '
+                             'collect more episodes first (more envs, or resets after N actions)')
+        if folder is None: raise ValueError('fitting a trained DVQ needs a folder for its training run')
+        self.dvq = train_dvq(self.cfg, self.train.replace(seed=self.seed), replay, folder, resume=False,
+                             progress=False, init=self.dvq if self.fine_tune else None)
+    return self
+
+# %% ../nbs/04b_tokenizer.ipynb #f999fb30
+@patch
+@torch.no_grad()
+def encode(self:DVQTokenizer, obs, batch:int=256) -> np.ndarray:
+    self._need(); obs = np.asarray(obs)
+    return np.concatenate([self.dvq.encode(obs[i:i + batch]).cpu().numpy() for i in range(0, len(obs), batch)]) \
+           if len(obs) else np.zeros((0, self.n_tokens), np.int64)
+
+@patch
+@torch.no_grad()
+def decode(self:DVQTokenizer, ids) -> np.ndarray:
+    self._need(); return self.dvq.decode(torch.as_tensor(np.asarray(ids)), uint8=True).cpu().numpy()
+
+# %% ../nbs/04b_tokenizer.ipynb #da661d03
 class PatchTokenizer(Tokenizer):
     "Frames -> ids of the nearest patches of a `PatchCodebook` (no training; exact on patches seen before)."
     layout = 'patch'
     def __init__(self, codebook:PatchCodebook, # a fitted codebook
                  source:dict|None=None):        # what it was built from (recorded in `config`)
-        if codebook.codes is None: raise ValueError('PatchTokenizer needs a fitted PatchCodebook: call fit(frames) on it first')
+        if codebook.codes is None:
+            raise ValueError('PatchTokenizer needs a fitted PatchCodebook: call fit(frames) on it first')
         self.cb, self.source = codebook, source or {}
         self.vocab, self.n_tokens, self.grid = codebook.vocab, codebook.n_tokens, codebook.grid
     def encode(self, obs) -> np.ndarray: return self.cb.encode(obs)
     def decode(self, ids) -> np.ndarray: return self.cb.decode(ids)
     def codes(self) -> torch.Tensor: return torch.as_tensor(self.cb.codes, dtype=torch.float32) / 255
-    def config(self) -> dict: return {**super().config(), 'patches': self.cb.cfg.to_dict(), 'shape': list(self.cb.shape), **self.source}
+    def config(self) -> dict:
+        return {**super().config(), 'patches': self.cb.cfg.to_dict(), 'shape': list(self.cb.shape), **self.source}
     def state_dict(self) -> dict: return {'codebook': self.cb.state_dict()}
     def load_state_dict(self, s:dict):
         cb = PatchCodebook.from_state_dict(s['codebook'])
         if cb.vocab != self.vocab or cb.grid != self.grid:
-            raise ValueError(f'the saved codebook has {cb.vocab} codes on a {cb.grid} grid, this tokenizer {self.vocab} on {self.grid}')
+            raise ValueError(f'the saved codebook has {cb.vocab} codes on a {cb.grid} grid, '
+                             f'this tokenizer {self.vocab} on {self.grid}')
         self.cb = cb
 
+# %% ../nbs/04b_tokenizer.ipynb #8250c7ca
 def corpus_split(buf:ReplayBuffer, # a corpus (or any replay of several episodes)
                  test_frac:float=0.2, seed:int=0) -> tuple[np.ndarray, np.ndarray]:
-    "Rows of the (train, held-out) excursions of `buf`, split by excursion: the split every tokenizer here is built and judged on."
+    "Rows of the (train, held-out) excursions of `buf`, split by excursion: the split every tokenizer is judged on."
     ep = buf.column('episode_ids'); tr, te = split_episodes(ep, test_frac, seed)
     return np.flatnonzero(np.isin(ep, tr)), np.flatnonzero(np.isin(ep, te))
 
+# %% ../nbs/04b_tokenizer.ipynb #5ebbd8bf
 def pretrained_patches(env_cfg:EnvConfig|None=None,       # frame size and colour
                        cfg:PatchConfig|None=None,         # the codebook (default `PatchConfig()`)
                        corpus_cfg:CorpusConfig|None=None, # its frames (default `CorpusConfig()`)
@@ -152,7 +170,7 @@ def pretrained_patches(env_cfg:EnvConfig|None=None,       # frame size and colou
     cb = PatchCodebook(cfg, buf.frame_shape).fit(buf.frames(rows))
     return PatchTokenizer(cb, dict(corpus=Path(buf.path).name, frames_drawn=len(rows)))
 
-# %% ../nbs/04b_tokenizer.ipynb #74510e6c
+# %% ../nbs/04b_tokenizer.ipynb #a2193951
 def default_dvq(env_cfg:EnvConfig,    # the Atari env's config
                 profile:str='quick'   # 'quick': 3x3 patches, 64 codes; 'paper' and 'large': see `PAPER_DVQ`
                ) -> DVQConfig:
@@ -164,18 +182,25 @@ def default_dvq(env_cfg:EnvConfig,    # the Atari env's config
 def pretrain_config(profile:str='quick' # one of `PROFILES` ('large' trains as 'paper')
                    ) -> DVQTrainConfig:
     "How the default DVQ is trained on its corpus: moving pixels weighted, rooms balanced."
-    return DVQTrainConfig.profile(profile, **{'change_weight': 30.0, 'balance': 'room', **(PAPER_PRETRAIN if profile != 'quick' else {})})
+    over = PAPER_PRETRAIN if profile != 'quick' else {}
+    return DVQTrainConfig.profile(profile, **{'change_weight': 30.0, 'balance': 'room', **over})
 
+# %% ../nbs/04b_tokenizer.ipynb #bbd82490
 TOKENIZER_KINDS = ('patches', 'pretrained', 'trained', 'random')
 
 def make_tokenizer(env_cfg:EnvConfig|RandomTransitionsConfig, # the env
                    dvq:DVQConfig|None=None,          # Atari: the DVQ (default `default_dvq(env_cfg)`)
-                   train:DVQTrainConfig|None=None,   # Atari: how to train it (default `DVQTrainConfig()`; 'pretrained': `pretrain_config()`)
-                   kind:str='pretrained',            # Atari: 'patches' (nearest patches of a corpus), 'pretrained' (a DVQ on a corpus, cached), 'trained' (on `fit`'s replay) or 'random'
+                   train:DVQTrainConfig|None=None,   # Atari: how to train it (default `DVQTrainConfig()`;
+                                                     # 'pretrained': `pretrain_config()`)
+                   kind:str='pretrained',            # Atari: 'patches' (nearest patches of a corpus), 'pretrained'
+                                                     # (a DVQ on a corpus, cached), 'trained' (on `fit`'s replay)
+                                                     # or 'random'
                    seed:int=0,                       # seeds training or the random encoder
                    corpus_cfg:CorpusConfig|None=None,   # 'pretrained', 'patches': its corpus (default `CorpusConfig()`)
-                   fine_tune:DVQTrainConfig|None=None,  # 'pretrained': fine-tune on `fit`'s replay with this (None: keep it fixed)
-                   cache:str|Path|None=None,         # 'pretrained', 'patches': the cache folder (default `~/.cache/learnmax`)
+                   fine_tune:DVQTrainConfig|None=None,  # 'pretrained': fine-tune on `fit`'s replay with this
+                                                        # (None: keep it fixed)
+                   cache:str|Path|None=None,         # 'pretrained', 'patches': the cache folder
+                                                     # (default `~/.cache/learnmax`)
                    progress:bool=False,
                    patches:PatchConfig|None=None,    # 'patches': the codebook (default `PatchConfig()`)
                   ) -> Tokenizer:
@@ -183,13 +208,15 @@ def make_tokenizer(env_cfg:EnvConfig|RandomTransitionsConfig, # the env
     if isinstance(env_cfg, RandomTransitionsConfig):
         if env_cfg.obs != 'token': raise ValueError("random-transitions states are read as tokens: use obs='token'")
         return IdentityTokenizer(env_cfg.n_states, make_env(env_cfg).render_state)
-    if kind not in TOKENIZER_KINDS: raise ValueError(f"the tokenizer kind must be one of {TOKENIZER_KINDS}, got {kind!r}")
+    if kind not in TOKENIZER_KINDS:
+        raise ValueError(f"the tokenizer kind must be one of {TOKENIZER_KINDS}, got {kind!r}")
     if kind == 'patches': return pretrained_patches(env_cfg, patches, corpus_cfg, cache, progress)
     if kind == 'pretrained':
         model = pretrained_dvq(env_cfg, dvq, train, corpus_cfg, seed, cache, progress)
         return DVQTokenizer(train=fine_tune, seed=seed, dvq=model, fine_tune=True)
     return DVQTokenizer(dvq or default_dvq(env_cfg), None if kind == 'random' else (train or DVQTrainConfig()), seed)
 
+# %% ../nbs/04b_tokenizer.ipynb #ef39d17e
 def world_model_config(tok:Tokenizer,             # what the model reads
                        action_names:tuple,        # the env's actions
                        base:GPTConfig|None=None   # size, window, heads, inputs (default `GPTConfig()`)
@@ -203,11 +230,12 @@ def world_model_config(tok:Tokenizer,             # what the model reads
     if base.input == 'codes': over['code_dim'] = int(tok.codes().shape[1])
     return base.replace(**over).check()
 
-# %% ../nbs/04b_tokenizer.ipynb #34ac2313
+# %% ../nbs/04b_tokenizer.ipynb #ad92f41e
 PAPER_DVQ = dict(strides=(2, 4), hidden=32, n_res=2, emb_dim=64, vocab=1024)   # 11x11 patches of 8x8 pixels
-PAPER_PRETRAIN = dict(change_weight=100,   # an int, as the trial that measured it (`tools/tokenizer_trial.py`) wrote it: the same cache key
-                      steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50, eval_every=500,
-                      eval_frames=1024, ckpt_every=500, init_frames=2048, kmeans_iters=20)
+PAPER_PRETRAIN = dict(change_weight=100,   # an int, as the trial that measured it (`tools/tokenizer_trial.py`)
+                                           # wrote it: the same cache key
+                      steps=8000, batch_size=32, lr=2e-3, schedule='cosine', warmup=200, restart_every=50,
+                      eval_every=500, eval_frames=1024, ckpt_every=500, init_frames=2048, kmeans_iters=20)
 PRETRAIN_VERSION = 1   # bump when training changes for the same configs
 
 def pretrained_folder(env_cfg:EnvConfig|None=None,       # frame size and colour
@@ -224,6 +252,7 @@ def pretrained_folder(env_cfg:EnvConfig|None=None,       # frame size and colour
     key = config_hash(dvq.to_dict(), train.to_dict(), Path(buf.path).name, PRETRAIN_VERSION)
     return Path(cache or default_cache())/'tokenizer'/key, dvq, train, buf
 
+# %% ../nbs/04b_tokenizer.ipynb #cb24890c
 def pretrained_dvq(env_cfg:EnvConfig|None=None,       # frame size and colour
                    dvq:DVQConfig|None=None,           # the DVQ (default `default_dvq(env_cfg)`)
                    train:DVQTrainConfig|None=None,    # its training (default `pretrain_config()`)

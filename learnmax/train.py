@@ -26,7 +26,7 @@ from .split import collate_windows
 # %% auto #0
 __all__ = ['TrainConfig', 'lr_at', 'summarise', 'evaluate_gpt', 'init_distributed', 'make_optimizer', 'train_step', 'train_gpt']
 
-# %% ../nbs/05_train.ipynb #e0a8d384
+# %% ../nbs/05_train.ipynb #bf3dba1a
 @dataclasses.dataclass(frozen=True)
 class TrainConfig(Config):
     "How the world model is trained."
@@ -52,6 +52,7 @@ class TrainConfig(Config):
                   ckpt_every=1000)
     _renamed = dict(n_steps='steps', warmup='lr_warmup')   # records made before the renames
 
+# %% ../nbs/05_train.ipynb #72500fd2
 def lr_at(tc:TrainConfig, # the schedule's config
           step:int        # steps taken so far (0-based)
          ) -> float:
@@ -60,7 +61,7 @@ def lr_at(tc:TrainConfig, # the schedule's config
     t = (step - tc.lr_warmup) / max(1, tc.steps - tc.lr_warmup)
     return tc.lr * (tc.min_lr_frac + (1 - tc.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0))))
 
-# %% ../nbs/05_train.ipynb #4774725c
+# %% ../nbs/05_train.ipynb #7d49162c
 def _add(total:dict, stats:dict):
     for ty, d in stats.items():
         t = total.setdefault(ty, {})
@@ -88,6 +89,7 @@ def summarise(total:dict,   # type -> {n, top1, topk, nll} sums
         out[f'{prefix}{ty}_nll'] = d['nll'] / max(d['n'], 1)
     return out
 
+# %% ../nbs/05_train.ipynb #7809fec9
 def _batch(ds, idx, device):
     b = collate_windows([ds[int(i)] for i in idx])
     return b['frames'].to(device), b['actions'].to(device)
@@ -113,7 +115,7 @@ def evaluate_gpt(model:GPT,       # the model
     model.train(was)
     return summarise(_allreduce(total), k, prefix)
 
-# %% ../nbs/05_train.ipynb #c22cb479
+# %% ../nbs/05_train.ipynb #6e80180c
 def init_distributed() -> tuple[int, int]:
     "Join the process group when launched by `torchrun` (gloo on CPU, NCCL on GPU); return (rank, world size)."
     if 'RANK' not in os.environ or 'WORLD_SIZE' not in os.environ: return 0, 1
@@ -124,18 +126,21 @@ def init_distributed() -> tuple[int, int]:
 
 def make_optimizer(model:GPT, tc:TrainConfig) -> torch.optim.AdamW:
     "AdamW with weight decay on the weight matrices of linear layers only."
-    decay = {n for n, p in model.named_parameters() if p.dim() >= 2 and ('blocks' in n or n.startswith('head') or 'proj' in n)}
+    decay = {n for n, p in model.named_parameters()
+             if p.dim() >= 2 and ('blocks' in n or n.startswith('head') or 'proj' in n)}
     groups = [dict(params=[p for n, p in model.named_parameters() if n in decay], weight_decay=tc.weight_decay),
               dict(params=[p for n, p in model.named_parameters() if n not in decay], weight_decay=0.0)]
     return torch.optim.AdamW(groups, lr=tc.lr, betas=tuple(tc.betas), fused=True)   # one kernel for all parameters
 
+# %% ../nbs/05_train.ipynb #21168b24
 def train_step(model:GPT,               # the model (in train mode)
                opt:torch.optim.Optimizer,# its optimizer
                states:torch.Tensor,      # (B, T, n) or (B, T) state ids of a batch of windows
                actions:torch.Tensor,     # (B, T) actions
                grad_clip:float=1.0,      # clip the global gradient norm (0: never)
                k:int=5,                  # k of the top-k hit counts
-               net:torch.nn.Module|None=None, # what to call for the logits (the model wrapped by DDP or `torch.compile`)
+               net:torch.nn.Module|None=None, # what to call for the logits
+                                              # (the model wrapped by DDP or `torch.compile`)
                amp=None,                 # an autocast context (default: none)
                count:bool=True           # the hit counts (False: `out.stats` is empty; the agent needs the loss only)
               ) -> tuple[LossOut, torch.Tensor]:
@@ -147,6 +152,7 @@ def train_step(model:GPT,               # the model (in train mode)
     opt.step()
     return out, gnorm
 
+# %% ../nbs/05_train.ipynb #10d10a6f
 def train_gpt(cfg:GPTConfig,             # the model
               tc:TrainConfig,            # how to train it
               train_ds,                  # training windows (a `WindowDataset` of token ids)
@@ -162,7 +168,8 @@ def train_gpt(cfg:GPTConfig,             # the model
     rank, world = (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     run = RunDir(run_dir or tempfile.mkdtemp(prefix='gpt_'))
-    loop = Loop(run, tc.steps, tc.ckpt_every, tc.log_every, tc.eval_every if test_ds is not None and len(test_ds) else 0,
+    evals = tc.eval_every if test_ds is not None and len(test_ds) else 0
+    loop = Loop(run, tc.steps, tc.ckpt_every, tc.log_every, evals,
                 desc='gpt', progress=progress, postfix=('train_loss', 'test_state_acc'), rank=rank, world=world)
     configs = {'model': cfg.to_dict(), 'training': tc.to_dict()}
     seed_everything(tc.seed)
@@ -176,7 +183,9 @@ def train_gpt(cfg:GPTConfig,             # the model
         sampler.load_state_dict(ck['sampler']); set_rng_state(ck['rng']); step, total = ck['step'], ck['totals']
     else: loop.start({**configs, 'world_size': world}, tc.seed)
     net = model
-    if world > 1: net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
+    if world > 1:
+        ids = [device.index] if device.type == 'cuda' else None
+        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
     if tc.compile: net = torch.compile(net)
     amp = torch.autocast('cuda', dtype=torch.bfloat16, enabled=tc.amp and device.type == 'cuda')
     n_tok, t0 = 0, time.perf_counter()

@@ -17,7 +17,7 @@ from .stats import describe, permutation_test
 __all__ = ['pick_windows', 'window_batch', 'token_counts', 'rates', 'next_frame_argmax', 'teacher_forced_eval', 'rollout',
            'moving_pixel_error', 'open_loop_eval', 'seed_summary']
 
-# %% ../nbs/05b_wm_eval.ipynb #a8becf13
+# %% ../nbs/05b_wm_eval.ipynb #5fe8584f
 def pick_windows(n:int,                 # windows available
                  n_windows:int|None,    # windows wanted (None: all)
                  seed:int=0             # seeds the choice
@@ -27,32 +27,31 @@ def pick_windows(n:int,                 # windows available
     if n_windows is not None and n_windows < 1: raise ValueError(f'n_windows must be >= 1, got {n_windows}')
     if n_windows is None or n_windows >= n: return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, n_windows, replace=False))
-
 def window_batch(ds, idx) -> tuple[torch.Tensor, torch.Tensor]:
     "States (B, T, n) and actions (B, T) of the windows `idx` of `ds`, as long tensors."
     b = collate_windows([ds[int(i)] for i in idx])
     s = b['frames'].long()
     return (s[..., None] if s.dim() == 2 else s), b['actions'].long()
 
+# %% ../nbs/05b_wm_eval.ipynb #a31dae50
 def token_counts(pred:torch.Tensor, # (..., n) predicted tokens
                  true:torch.Tensor, # (..., n) true tokens
                  prev:torch.Tensor  # (..., n) the true tokens of the frame before: what "changed" is relative to
                 ) -> dict:
     "Counts of tokens, hits, changed tokens and hits on them."
-    if not (pred.shape == true.shape == prev.shape): raise ValueError(f'shapes differ: {tuple(pred.shape)}, {tuple(true.shape)}, {tuple(prev.shape)}')
+    if not (pred.shape == true.shape == prev.shape):
+        raise ValueError(f'shapes differ: {tuple(pred.shape)}, {tuple(true.shape)}, {tuple(prev.shape)}')
     hit, ch = pred == true, true != prev
     return dict(n=int(hit.numel()), hit=int(hit.sum()), changed=int(ch.sum()), changed_hit=int((hit & ch).sum()))
-
 def rates(c:dict, prefix:str='') -> dict:
     "Accuracy, changed-token accuracy, unchanged-token accuracy and changed fraction from `token_counts` sums."
     un = c['n'] - c['changed']
     return {f'{prefix}acc': c['hit'] / max(c['n'], 1), f'{prefix}changed_acc': c['changed_hit'] / max(c['changed'], 1),
             f'{prefix}unchanged_acc': (c['hit'] - c['changed_hit']) / max(un, 1)}
-
 def _add(total:dict, c:dict):
     for k, v in c.items(): total[k] = total.get(k, 0) + v
 
-# %% ../nbs/05b_wm_eval.ipynb #dd78b63e
+# %% ../nbs/05b_wm_eval.ipynb #622c6f8c
 @torch.no_grad()
 def next_frame_argmax(model:GPT,           # the world model
                       states:torch.Tensor, # (B, T, n) or (B, T) true state ids
@@ -69,9 +68,11 @@ def next_frame_argmax(model:GPT,           # the world model
     if c.layout == 'patch': return out[st >= 0][:, :c.vocab].argmax(-1).view(B, T - 1, n)
     if c.joint:   # the next state's logits at the action actually taken
         lj = out[:, :T - 1].view(B, T - 1, c.n_actions, c.vocab)
-        return lj.gather(2, actions[:, :T - 1, None, None].expand(B, T - 1, 1, c.vocab))[:, :, 0].argmax(-1)[..., None]
+        taken = actions[:, :T - 1, None, None].expand(B, T - 1, 1, c.vocab)
+        return lj.gather(2, taken)[:, :, 0].argmax(-1)[..., None]
     return out[:, :T - 1, :c.vocab].argmax(-1)[..., None]
 
+# %% ../nbs/05b_wm_eval.ipynb #1c6d184c
 @torch.no_grad()
 def teacher_forced_eval(model:GPT,          # the world model
                         ds,                 # held-out windows (a `WindowDataset` of token ids)
@@ -92,7 +93,7 @@ def teacher_forced_eval(model:GPT,          # the world model
     return dict(**rates(tm), **rates(tc, 'copy_'), changed_frac=tm['changed'] / max(tm['n'], 1), n_tokens=tm['n'],
                 n_changed=tm['changed'], n_windows=len(idx))
 
-# %% ../nbs/05b_wm_eval.ipynb #95fa36b8
+# %% ../nbs/05b_wm_eval.ipynb #d0c12557
 @torch.no_grad()
 def rollout(model:GPT,            # the world model
             states:torch.Tensor,  # (B, T, n) or (B, T) true state ids; only the first `context` are shown to it
@@ -104,9 +105,12 @@ def rollout(model:GPT,            # the world model
     c = model.cfg
     s = states if states.dim() == 3 else states[..., None]
     ctx = c.window - 1 if context is None else context
-    if not 1 <= ctx <= c.window - 1: raise ValueError(f'context must lie in 1..{c.window - 1} (the window holds {c.window} frames), got {ctx}')
+    if not 1 <= ctx <= c.window - 1:
+        raise ValueError(f'context must lie in 1..{c.window - 1} (the window holds {c.window} frames), got {ctx}')
     if k < 1: raise ValueError(f'k must be >= 1, got {k}')
-    if ctx + k > s.shape[1]: raise ValueError(f'{k} steps after {ctx} context frames need windows of {ctx + k} frames; these hold {s.shape[1]}')
+    if ctx + k > s.shape[1]:
+        raise ValueError(f'{k} steps after {ctx} context frames need windows of {ctx + k} frames; '
+                         f'these hold {s.shape[1]}')
     hist, preds = s[:, :ctx], []
     for t in range(ctx, ctx + k):                     # t: the frame predicted
         h = hist[:, -(c.window - 1):]; L = h.shape[1]
@@ -116,17 +120,18 @@ def rollout(model:GPT,            # the world model
         preds.append(p); hist = torch.cat([hist, p[:, None]], 1)
     return torch.stack(preds, 1)
 
+# %% ../nbs/05b_wm_eval.ipynb #86d98cfc
 def _frames(x) -> np.ndarray:
     x = x.detach().cpu().numpy() if torch.is_tensor(x) else np.asarray(x)
     if x.dtype != np.uint8: raise ValueError(f'decode must return uint8 frames, got {x.dtype}')
     return x
-
 def moving_pixel_error(pred:np.ndarray, # (..., H, W, C) uint8 predicted frames
                        real:np.ndarray, # (..., H, W, C) uint8 real frames
                        prev:np.ndarray  # (..., H, W, C) uint8 real frames before them
                       ) -> tuple[float, int]:
-    "Summed squared error (pixels in [0, 1], mean over channels) over the pixels where `real` differs from `prev`, and their count."
-    if not (pred.shape == real.shape == prev.shape): raise ValueError(f'frame shapes differ: {pred.shape}, {real.shape}, {prev.shape}')
+    "Summed squared error ([0, 1] pixels, channel mean) on the pixels where `real` differs from `prev`; their count."
+    if not (pred.shape == real.shape == prev.shape):
+        raise ValueError(f'frame shapes differ: {pred.shape}, {real.shape}, {prev.shape}')
     moving = (real != prev).any(-1)
     err = ((pred.astype(np.float32) - real.astype(np.float32)) / 255) ** 2
     return float(err.mean(-1)[moving].sum()), int(moving.sum())
@@ -140,14 +145,17 @@ def open_loop_eval(model:GPT,             # the world model
                    n_windows:int|None=256,# windows evaluated, a seeded random subset (None: all)
                    batch_size:int=64,     # windows rolled out together
                    seed:int=0,            # seeds the subset
-                   decode=None,           # `decode(ids (N, n)) -> uint8 (N, H, W, C)`: also the pixel error (None: tokens only)
-                   frames=None            # a replay buffer of the real frames, row for row with `ds.buf` (default: the true tokens decoded)
+                   decode=None,           # `decode(ids (N, n)) -> uint8 (N, H, W, C)`: also the pixel error
+                                          # (None: tokens only)
+                   frames=None            # a replay buffer of the real frames, row for row with `ds.buf`
+                                          # (default: the true tokens decoded)
                   ) -> dict:
-    "Per k = 1..`k`: token and changed-token accuracy of greedy open-loop predictions and of copying the last context frame; pixel error on moving pixels."
+    "Per k = 1..`k`: token and changed-token accuracy of greedy open loop and of copying; pixel error on moving pixels."
     c = model.cfg
     ctx = c.window - 1 if context is None else context
     T = len(ds[0]['actions'])
-    if ctx + k > T: raise ValueError(f'{k} steps after {ctx} context frames need windows of {ctx + k} frames; these hold {T}')
+    if ctx + k > T:
+        raise ValueError(f'{k} steps after {ctx} context frames need windows of {ctx + k} frames; these hold {T}')
     if frames is not None and decode is None: raise ValueError('real frames are for the pixel error: give `decode` too')
     was = model.training; model.eval()
     dev = next(model.parameters()).device
@@ -179,11 +187,14 @@ def open_loop_eval(model:GPT,             # the world model
     per = lambda f: [f(j) for j in range(k)]
     out = dict(k=list(range(1, k + 1)), context=ctx, n_windows=len(idx),
                acc=per(lambda j: rates(m[j])['acc']), copy_acc=per(lambda j: rates(cp[j])['acc']),
-               changed_acc=per(lambda j: rates(m[j])['changed_acc']), copy_changed_acc=per(lambda j: rates(cp[j])['changed_acc']),
-               ctx_changed_acc=per(lambda j: rates(mc[j])['changed_acc']), copy_ctx_changed_acc=per(lambda j: rates(cc[j])['changed_acc']),
+               changed_acc=per(lambda j: rates(m[j])['changed_acc']),
+               copy_changed_acc=per(lambda j: rates(cp[j])['changed_acc']),
+               ctx_changed_acc=per(lambda j: rates(mc[j])['changed_acc']),
+               copy_ctx_changed_acc=per(lambda j: rates(cc[j])['changed_acc']),
                changed_frac=per(lambda j: m[j]['changed'] / max(m[j]['n'], 1)))
     if decode is not None:
-        out.update(pixel_mse=per(lambda j: px[j]['model'] / max(px[j]['n'], 1)), copy_pixel_mse=per(lambda j: px[j]['copy'] / max(px[j]['n'], 1)),
+        out.update(pixel_mse=per(lambda j: px[j]['model'] / max(px[j]['n'], 1)),
+                   copy_pixel_mse=per(lambda j: px[j]['copy'] / max(px[j]['n'], 1)),
                    oracle_pixel_mse=per(lambda j: px[j]['oracle'] / max(px[j]['n'], 1)),
                    moving_frac=per(lambda j: px[j]['n'] / max(px[j]['total'], 1)))
     return out
@@ -192,7 +203,7 @@ def open_loop_eval(model:GPT,             # the world model
 def seed_summary(evals:list[dict], # one `teacher_forced_eval` or `open_loop_eval` result per seed
                  keys=None          # metrics to summarise (default: every metric with a copy twin, and the twins)
                 ) -> dict:
-    "Per metric: mean and 95% interval over seeds; per metric with a copy twin, the margin model - copy, its interval and permutation p-value."
+    "Per metric: mean and 95% interval over seeds; with a copy twin, the margin model - copy, its interval and p-value."
     if not evals: raise ValueError('seed_summary needs one evaluation per seed, got none')
     keys = keys or [x for x in evals[0] if f'copy_{x}' in evals[0]]
     def one(v):
