@@ -62,12 +62,14 @@ class _Setup:
         self.env_cfg = env_cfg = env_cfg or EnvConfig()
         self.progress = progress
         self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.tokenizer_kind,
-                                               cfg.seed if cfg.tokenizer_kind != 'pretrained' or cfg.tokenizer_seed is None else cfg.tokenizer_seed,
+                                               cfg.tokenizer_seed if cfg.tokenizer_kind == 'pretrained' and cfg.tokenizer_seed is not None
+                                               else cfg.seed,
                                                corpus, dvq_fine_tune, patches=patches)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
         if cfg.policy in EXPLORERS and type(self) is Agent:
-            raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: use learnmax.run.make_agent')
+            raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: '
+                             'use learnmax.run.make_agent')
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)
         if cfg.policy == 'count': self.search = self.search.replace(entropy=0.0,
                                                                     count_bonus=self.search.count_bonus or 1.0)
@@ -143,7 +145,8 @@ class _Checkpoints(_Start):
         ck = self.loop.resume(self.configs, ignore={'agent': ('n_ticks',)})
         self.replay = ReplayBuffer(self.run_dir/'replay', cfg=ReplayConfig(chunk_size=4096))
         if len(self.replay) < ck['replay_rows']:
-            raise ValueError(f"the replay holds {len(self.replay)} rows but the checkpoint was made with {ck['replay_rows']}")
+            raise ValueError(f"the replay holds {len(self.replay)} rows but the checkpoint was made with "
+                             f"{ck['replay_rows']}")
         self.replay.truncate(ck['replay_rows'])
         for k in ('t', 'ep', 'next_ep', 'ep_len', 'queue', 'hist', 'obs', 'info', 'last'): setattr(self, k, ck[k])
         self.rng = np.random.default_rng(); self.rng.bit_generator.state = ck['np_rng']
@@ -158,7 +161,8 @@ class _Checkpoints(_Start):
         for i, (e, snap) in enumerate(zip(self.envs,
                                           ck['envs'])): e.reset(seed=self.cfg.seed + i); e.restore_state(snap)
         sc = ck['score']
-        self.ep_ret, self.best_score, self.first_reward, self.taken = sc['ep_ret'].copy(), sc['best'], sc['first_reward'], sc['taken']
+        self.ep_ret, self.best_score = sc['ep_ret'].copy(), sc['best']
+        self.first_reward, self.taken = sc['first_reward'], sc['taken']
         self._resume_more(ck['more'])
         set_rng_state(ck['rng'])
 
@@ -167,7 +171,7 @@ class _Checkpoints(_Start):
 
 # %% ../nbs/07_agent.ipynb #ca81b996
 class _Learner(_Checkpoints):
-    "`Agent`, part 4: the tokenizer fitted on the replay, the world model, its training rounds and its held-out judgement."
+    "`Agent`, part 4: the tokenizer fitted on the replay, the world model, its training rounds, its held-out score."
     def _tokenize_all(self):
         "The token buffer of the whole replay, the current observations' tokens, and the windows to train on."
         shutil.rmtree(self.run_dir/'tokens', ignore_errors=True)
@@ -191,7 +195,7 @@ class _Learner(_Checkpoints):
         self.opt = make_optimizer(self.model, TrainConfig(lr=self.cfg.lr))
 
     def train_round(self, evaluate:bool=True) -> dict:
-        "`round_steps` AdamW steps on random windows; first, when `evaluate`, predict the windows that ended since the last round."
+        "`round_steps` AdamW steps on random windows; first, when `evaluate`, predict the windows new since the last round."
         rec, N = {}, self.cfg.n_envs
         if self.model is None: self._new_model()
         rows, new = self.windows.rows, self.windows.since(len(self.tokens) - self.cfg.train_every * N)
@@ -209,7 +213,7 @@ class _Learner(_Checkpoints):
         return {**rec, 'train_loss': out.loss.item()}
 
     def heldout_eval(self) -> dict:
-        "The world model judged open loop on windows of the held-out episodes so far (`open_loop_eval`): {} before there are any."
+        "The world model judged open loop on windows of the held-out episodes (`open_loop_eval`); {} before there are any."
         if not self.cfg.holdout or self.model is None: return {}
         ctx, k = self.gpt_cfg.window - 1, self.cfg.eval_k
         eps = np.unique(self.tokens.column('episode_ids')); eps = eps[self.windows.held_out(eps)]
@@ -222,9 +226,9 @@ class _Learner(_Checkpoints):
 
 # %% ../nbs/07_agent.ipynb #6dc856fe
 class _Planner(_Learner):
-    "`Agent`, part 5: the actions, random or from one batched search of the world model for every env that needs a plan."
+    "`Agent`, part 5: the actions, random or from one batched search of the world model for the envs that need a plan."
     def history(self, i:int) -> tuple[np.ndarray, np.ndarray]:
-        "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n) (the current frame last) and the T-1 actions."
+        "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n), the current frame last, and T-1 actions."
         keep = self.gpt_cfg.window - self.search.depth
         h = self.hist[i][-(keep - 1):] if keep > 1 else []
         toks = np.stack([t for t, _ in h] + [self.cur[i]]) if h else self.cur[i][None]
@@ -253,14 +257,14 @@ class _Planner(_Learner):
         return np.array([q.pop(0) for q in self.queue])
 
     def _goals(self) -> np.ndarray|None:
-        "(N, n) per env the tokens of a frame its planner heads for (-1 rows: none), or None (the flat agents: no goals)."
+        "(N, n) per env the tokens of a frame its planner heads for (-1 rows: none), or None (flat agents: no goals)."
         return None
 
 # %% ../nbs/07_agent.ipynb #00d69178
 class _Ticks(_Planner):
     "`Agent`, part 6: the tick, which steps every env once, and its two hooks for a subclass."
     def tick(self):
-        "Step every env once; remember, count and record; reset the envs whose episode ended (or that a subclass moved)."
+        "Step every env once; remember, count and record; reset the envs whose episode ended (or a subclass moved)."
         cfg, acts = self.cfg, self._act()
         frames, dones = np.stack(self.obs), np.zeros(cfg.n_envs, bool)
         for i, (e, a) in enumerate(zip(self.envs, acts.tolist())):
@@ -287,7 +291,7 @@ class _Ticks(_Planner):
         self.t += 1
 
     def _after_step(self, i:int, obs, info:dict, action:int, reward:float) -> tuple:
-        "A subclass's look at env `i`'s new state: (obs, info, cut); `cut` when it moved the env elsewhere (ending the episode)."
+        "A subclass's look at env `i`'s new state: (obs, info, cut); `cut` when it moved the env (ending the episode)."
         return obs, info, False
 
     def _reset_env(self, i:int) -> tuple:

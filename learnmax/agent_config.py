@@ -14,7 +14,7 @@ from .tokenizer import TOKENIZER_KINDS
 __all__ = ['POLICIES', 'EXPLORERS', 'AgentConfig']
 
 # %% ../nbs/06g_agent_config.ipynb #49ddcf08
-POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> search mode
+POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> mode
             'goexplore': None, 'hierarchical': 'learn'}
 EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`,
                                             # chapter `07c_run`)
@@ -62,7 +62,8 @@ class AgentConfig(Config):
         if self.policy not in POLICIES:
             raise ValueError(f'AgentConfig.policy must be one of {tuple(POLICIES)}, got {self.policy!r}')
         if self.tokenizer_kind not in TOKENIZER_KINDS:
-            raise ValueError(f'AgentConfig.tokenizer_kind must be one of {TOKENIZER_KINDS}, got {self.tokenizer_kind!r}')
+            raise ValueError(f'AgentConfig.tokenizer_kind must be one of {TOKENIZER_KINDS}, '
+                             f'got {self.tokenizer_kind!r}')
         if not 1 <= self.warmup_ticks <= self.n_ticks:
             raise ValueError(f'AgentConfig.warmup_ticks must lie in 1..n_ticks={self.n_ticks}, got {self.warmup_ticks}')
         if self.holdout < 0 or self.holdout == 1:

@@ -47,7 +47,7 @@ def table_accuracy(model:GPT,      # a world model of a random-transitions env (
     return hits / (S * A)
 
 class TableCoverage:
-    "The (state, action) pairs of a random-transitions table tried, the states seen, and the model's accuracy on the table."
+    "The (state, action) pairs of a random-transitions table tried, the states seen, the model's accuracy on the table."
     frame_skip = 1
     def __init__(self, env_cfg:RandomTransitionsConfig):
         env = make_env(env_cfg)
@@ -59,7 +59,8 @@ class TableCoverage:
     def record(self, model:GPT|None, env_steps:int) -> dict:
         S, A = self.table.shape
         rec = dict(frames=env_steps, pairs_frac=len(self.pairs) / (S * A), states_seen=len(self.cells))
-        if self.n_open < S: rec['passage_frac'] = sum(s >= self.n_open for s in self.cells) / (S - self.n_open)   # passage states seen
+        if self.n_open < S:   # the share of passage states seen
+            rec['passage_frac'] = sum(s >= self.n_open for s in self.cells) / (S - self.n_open)
         if model is not None: rec['table_acc'] = table_accuracy(model, self.table)
         return rec
     def state_dict(self) -> dict: return dict(pairs=set(self.pairs), cells=set(self.cells))

@@ -45,8 +45,8 @@ class ExploreConfig(Config):
         for f in ('excursion', 'level_every', 'decide_every', 'vector_dim', 'max_roots'):
             if getattr(self, f) < 1: raise ValueError(f'ExploreConfig.{f} must be >= 1, got {getattr(self, f)}')
         if not 0 <= self.repeat < 1: raise ValueError(f'ExploreConfig.repeat must lie in [0, 1), got {self.repeat}')
-        if self.salience not in ('pixels',
-                                 'novelty'): raise ValueError(f"ExploreConfig.salience must be 'pixels' or 'novelty', got {self.salience!r}")
+        if self.salience not in ('pixels', 'novelty'):
+            raise ValueError(f"ExploreConfig.salience must be 'pixels' or 'novelty', got {self.salience!r}")
         if not 0 < self.salience_pct < 100:
             raise ValueError(f'ExploreConfig.salience_pct must lie in (0, 100), got {self.salience_pct}')
         if not 0 < self.match <= 1: raise ValueError(f'ExploreConfig.match must lie in (0, 1], got {self.match}')
@@ -60,7 +60,8 @@ class Explorer(Agent):
                  explore:ExploreConfig|None=None,     # excursions, salience, level 1, goals
                  frontier:FrontierConfig|None=None,   # the way back
                  **kwargs):                           # the rest of `Agent`'s arguments
-        self.explore_cfg, self.frontier_cfg = (explore or ExploreConfig()).check(), (frontier or FrontierConfig()).check(env_cfg or EnvConfig())
+        self.explore_cfg = (explore or ExploreConfig()).check()
+        self.frontier_cfg = (frontier or FrontierConfig()).check(env_cfg or EnvConfig())
         super().__init__(env_cfg, cfg, run_dir, **kwargs)
         self.walk_search = self.search.replace(entropy=0.0, count_bonus=0.0, goal_weight=1.0)
 
@@ -80,7 +81,8 @@ class Explorer(Agent):
                     path=[list(p) for p in self.path], returns=dict(self.returns), clock=self.clock.copy())
     def _load_explorer(self, s:dict):
         self.frontier = Frontier(self.frontier_cfg); self.frontier.load_state_dict(s['frontier'])
-        self.reset_seed, self.depth, self.path, self.returns = list(s['reset_seed']), s['depth'].copy(), [list(p) for p in s['path']], dict(s['returns'])
+        self.reset_seed, self.depth, self.returns = list(s['reset_seed']), s['depth'].copy(), dict(s['returns'])
+        self.path = [list(p) for p in s['path']]
         self.clock = s['clock'].copy()
 
     def _reset_env(self, i:int):
@@ -137,7 +139,7 @@ def cell_key(obs, info:dict):
     return (int(info.get('room', -1)), cell(obs))
 
 class GoExploreAgent(Explorer):
-    "Go-Explore's exploration phase: back to a cell drawn by its counts, random actions from there, every new cell remembered."
+    "Go-Explore's exploration phase: back to a cell drawn by its counts, random actions from there, new cells remembered."
     def _start_more(self):
         super()._start_more()
         N = self.cfg.n_envs
@@ -146,7 +148,8 @@ class GoExploreAgent(Explorer):
                                           self._tokens(self.obs[i]), dict(score=0.0))
 
     def _tokens(self, obs):
-        return self.tok.encode(np.asarray(obs)[None])[0] if self.frontier_cfg.way == 'plan' and self.tok.fitted else None
+        if self.frontier_cfg.way != 'plan' or not self.tok.fitted: return None
+        return self.tok.encode(np.asarray(obs)[None])[0]
 
     def _more_state(self) -> dict: return dict(self._explorer_state(), left=self.left.copy(), prev=self.prev.copy())
     def _resume_more(self, s:dict): self._load_explorer(s); self.left, self.prev = s['left'].copy(), s['prev'].copy()

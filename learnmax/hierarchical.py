@@ -71,7 +71,8 @@ class _HierarchyState(Explorer):
         self.seg_vecs, self.lhist = [list(v) for v in s['seg_vecs']], [(list(t), list(d)) for t, d in s['lhist']]
         self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], \
                                    [(list(t), list(d)) for t, d in s['lhist2']]
-        self.since_decide, self.decisions, self.level, self.hier = s['since_decide'].copy(), dict(s['decisions']), None, None
+        self.since_decide, self.decisions = s['since_decide'].copy(), dict(s['decisions'])
+        self.level = self.hier = None
         def unpack(lv, level):
             if lv is None: return None
             m = GPT(lv['cfg']); m.load_state_dict(lv['model'])
@@ -92,7 +93,7 @@ class _HierarchyState(Explorer):
 def frame_tables(codes,            # (vocab, dim) the tokenizer's code vectors, or None (tokens without vectors: a
                                    # random one each)
                  vocab:int, n_tokens:int, dim:int, seed:int=0) -> np.ndarray:
-    "(n_tokens, vocab, dim): a frame's vector is the sum over its positions j of table[j, token_j] (codes, randomly projected)."
+    "(n_tokens, vocab, dim): a frame's vector is the sum over positions j of table[j, token_j] (codes, randomly projected)."
     rng = np.random.default_rng(seed)
     C = rng.normal(size=(vocab, dim)) if codes is None else np.asarray(codes, np.float64)
     P = rng.normal(size=(n_tokens, C.shape[1], dim)) / np.sqrt(n_tokens * C.shape[1])
@@ -118,9 +119,10 @@ def frame_vectors(tables:np.ndarray, tokens) -> np.ndarray:
 class _HierarchyLevels(_HierarchyState):
     "`HierarchicalAgent`, part 2: levels 1 and 2 rebuilt from the whole replay."
     def _rebuild(self):
-        "Levels 1 and 2 from the whole replay (`build_levels`), then each env's histories and the frontier's keys; plans start afresh."
+        "Levels 1 and 2 from the whole replay (`build_levels`), each env's histories, the frontier's keys; plans start afresh."
         N = len(self.tokens)
-        ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable'); inv = np.empty(N, np.int64); inv[order] = np.arange(N)
+        ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable')
+        inv = np.empty(N, np.int64); inv[order] = np.arange(N)
         chg = np.asarray(self.change[:N], float)
         if not np.isfinite(chg).any(): return
         self.threshold = float(np.nanpercentile(chg, self.explore_cfg.salience_pct))
@@ -141,7 +143,7 @@ class _HierarchyLevels(_HierarchyState):
         self._replace_histories(l1, vec[order], inv)
 
     def _level2(self, l1:Level, l2:Level|None) -> dict|None:
-        "What the agent keeps of level 2: its model, sequences, centroids, threshold and exits (the level-1 tokens its segments end with)."
+        "Level 2 as the agent keeps it: model, sequences, centroids, threshold and exits (the level-1 tokens its segments end with)."
         if l2 is None or l2.model is None: return None
         ends = np.concatenate([q['tokens'] for q in l1.seqs])[l2.seg.end - 1]   # the level-1 token that ends each
                                                                                 # level-2 segment
@@ -151,9 +153,10 @@ class _HierarchyLevels(_HierarchyState):
                     threshold=l2.threshold)
 
     def _replace_histories(self, l1:Level, vec:np.ndarray, inv:np.ndarray):
-        "Each env's level-1 history and open segment, and the frontier's entries keyed by the new tokens (rows sorted by episode)."
+        "Each env's level-1 history and open segment, and the frontier's entries keyed by the new tokens (rows by episode)."
         seqs, seg = l1.seqs, l1.seg
-        first = {q['episode']: k for k, q in enumerate(seqs)}; seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
+        first = {q['episode']: k for k, q in enumerate(seqs)}
+        seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
         def history(e, upto):   # episode e's tokens and durations of its first `upto` segments
             q = seqs[first[e]]; return q['tokens'][:upto].tolist(), q['durations'][:upto].tolist()
         for i in range(self.cfg.n_envs):          # each env's current episode: its finished segments, and the frames of
@@ -178,7 +181,7 @@ class _HierarchyLevels(_HierarchyState):
 class _HierarchyDecisions(_HierarchyLevels):
     "`HierarchicalAgent`, part 3: level-1 (and level-2) decisions, and the goal frames they give the planner."
     def _level2_step(self, i:int, tok:int, steps:int):
-        "Env `i` reached level-1 token `tok` after `steps` steps: close its level-2 segment when the level-1 prediction jumps."
+        "Env `i` reached level-1 token `tok` after `steps` steps: close its level-2 segment when level 1's prediction jumps."
         l2 = self.level.get('l2') if self.level else None
         if l2 is None: return
         t, d = self.lhist[i]                                    # already holds `tok` last
@@ -194,7 +197,7 @@ class _HierarchyDecisions(_HierarchyLevels):
         self.seg2[i][0].append(tok); self.seg2[i][1].append(steps)
 
     def _decide(self, i, obs, info):
-        "Search level 1 for env `i` and keep or replace its plan; go back to the plan's root when that is a remembered state."
+        "Search level 1 for env `i`, keep or replace its plan; go back to the plan's root when that is a remembered state."
         self.since_decide[i] = 0
         if not self.lhist[i][0]:        # no level-1 state yet in this episode: nothing to plan from, and no reason to
                                         # leave
@@ -227,7 +230,8 @@ class _HierarchyDecisions(_HierarchyLevels):
         n, out = self.tok.n_tokens, []
         for h in self.hier:
             t = h.target
-            out.append(np.asarray(self.frontier[t].tokens) if t is not None and t in self.frontier and self.frontier[t].tokens is not None
+            known = t is not None and t in self.frontier and self.frontier[t].tokens is not None
+            out.append(np.asarray(self.frontier[t].tokens) if known
                        else np.full(n, -1, np.int64))
         return np.stack(out)
 
@@ -238,7 +242,7 @@ def _pixel_change(a, b) -> float:
     return float((a != b).any(-1).mean()) if a.ndim == 3 else float((a != b).mean())
 
 class HierarchicalAgent(_HierarchyDecisions):
-    "learnmax with level 1: salient segments become abstract tokens; a level-1 plan sets the frame planner's goal and may start from a remembered state."
+    "learnmax with levels: salient segments become abstract tokens; a level-1 plan sets the frame planner's goal."
     def tick(self):
         "The agent's tick, keeping each new row's salience score (NaN where the episode ended)."
         self._change_now = np.full(self.cfg.n_envs, np.nan)

@@ -69,7 +69,8 @@ class RunConfig:
         if name not in PROFILES: raise ValueError(f"unknown profile {name!r}: choose one of {PROFILES}")
         env, ac = EnvConfig.profile(name), AgentConfig.profile(name, **agent)
         dvq = None if ac.tokenizer_kind == 'patches' else default_dvq(env, name)
-        train = pretrain_config(name) if ac.tokenizer_kind == 'pretrained' else DVQTrainConfig.profile(name) if ac.tokenizer_kind == 'trained' else None
+        kind = ac.tokenizer_kind
+        train = pretrain_config(name) if kind == 'pretrained' else DVQTrainConfig.profile(name) if kind == 'trained' else None
         return cls(env, ac, GPTConfig.profile(name, **(SIGHTED if name != 'quick' else {})), SearchConfig.profile(name),
                    PatchConfig.profile(name), CorpusConfig.profile(name), dvq, train, ExploreConfig.profile(name),
                    FrontierConfig.profile(name), HierarchyConfig.profile(name), LevelConfig.profile(name))

@@ -15,7 +15,7 @@ __all__ = ['WindowIndex', 'window_tensors']
 
 # %% ../nbs/02c_windows.ipynb #c206fde9
 class WindowIndex:
-    "The training windows of a growing token buffer: `window` rows of one episode each, ordered by the row each ends at."
+    "The training windows of a growing token buffer: `window` rows of one episode each, in the order of their last row."
     def __init__(self, window:int,   # rows per window
                  holdout:int=0):     # episodes 0, holdout, 2*holdout, ... are never indexed (0: none)
         self.window, self.holdout = window, holdout
@@ -37,7 +37,7 @@ class WindowIndex:
         self.open_rows = [np.flatnonzero(ep == e)[-(W - 1):].tolist() if W > 1 else [] for e in open_episodes]
 
     def add(self, first:int, episodes, dones):
-        "Index the windows ended by the rows of one tick: env i wrote row `first + i` of `episodes[i]`, ending it if `dones[i]`."
+        "Index the windows the rows of one tick end: env i wrote row `first + i` of `episodes[i]`, ending it if `dones[i]`."
         W, new, held = self.window, [], self.held_out(episodes)
         for i, done in enumerate(np.asarray(dones).tolist()):
             o = self.open_rows[i]; o.append(first + i)
