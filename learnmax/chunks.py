@@ -25,7 +25,7 @@ class ForeignChunkError(ReplayError):
 class CorruptChunkError(ReplayError):
     "A chunk file that is truncated, unreadable, or whose bytes do not match their checksum."
 
-# %% ../nbs/02_chunks.ipynb #734dba75
+# %% ../nbs/02_chunks.ipynb #8086c1b3
 MAGIC = b'LMXRPLY1'
 _ALIGN = 64
 def _pad(n:int) -> int: return -n % _ALIGN
@@ -42,34 +42,40 @@ def write_chunk(path:str|Path,      # destination, e.g. `<buffer>/chunk_000003.b
         cols.append(dict(name=name, dtype=a.dtype.str, shape=list(a.shape), offset=off, nbytes=a.nbytes,
                          crc=zlib.crc32(a.reshape(-1).view(np.uint8))))
         off += a.nbytes + _pad(a.nbytes)
-    head = json.dumps(dict(buffer_id=buffer_id, index=int(index), n=len(arrays[0]), data_bytes=off, columns=cols)).encode()
+    head = json.dumps(dict(buffer_id=buffer_id, index=int(index), n=len(arrays[0]), data_bytes=off,
+                           columns=cols)).encode()
     pre = MAGIC + struct.pack('<Q', len(head)) + head
     with atomic_path(path) as tmp, open(tmp, 'wb') as f:
         f.write(pre + bytes(_pad(len(pre))))
         for a in arrays: f.write(a.reshape(-1).view(np.uint8)); f.write(bytes(_pad(a.nbytes)))
     return Path(path)
 
+# %% ../nbs/02_chunks.ipynb #9b77cfd2
 def read_chunk_header(path:str|Path # a chunk file
                      ) -> dict:
-    "The header of a chunk file, with `start` (offset of the data) added; `CorruptChunkError` if it is not a whole chunk."
+    "The header of a chunk file, with `start` (offset of the data) added; `CorruptChunkError` if not a whole chunk."
     path = Path(path)
     with open(path, 'rb') as f:
         pre = f.read(16)
-        if len(pre) < 16 or pre[:8] != MAGIC: raise CorruptChunkError(f'{path.name}: not a replay chunk (bad magic bytes)')
+        if len(pre) < 16 or pre[:8] != MAGIC:
+            raise CorruptChunkError(f'{path.name}: not a replay chunk (bad magic bytes)')
         n = struct.unpack('<Q', pre[8:])[0]
         raw = f.read(n) if n < 2**24 else b''
     try: h = json.loads(raw)
     except ValueError: raise CorruptChunkError(f'{path.name}: header is unreadable (truncated?)') from None
     h['start'] = 16 + n + _pad(16 + n)
     size, want = path.stat().st_size, h['start'] + h['data_bytes']
-    if size != want: raise CorruptChunkError(f'{path.name}: {size} bytes on disk but its header says {want} (truncated)')
+    if size != want:
+        raise CorruptChunkError(f'{path.name}: {size} bytes on disk but its header says {want} (truncated)')
     return h
 
+# %% ../nbs/02_chunks.ipynb #494707fb
 class Chunk:
     "A chunk file opened for reading: columns are memory-mapped views, CRC-checked the first time each is read."
     def __init__(self, path:str|Path, header:dict|None=None):
         self.path = Path(path); self.header = header or read_chunk_header(path)
-        self.cols, self.n, self._mm, self._ok = {c['name']: c for c in self.header['columns']}, self.header['n'], None, set()
+        self.cols, self.n = {c['name']: c for c in self.header['columns']}, self.header['n']
+        self._mm, self._ok = None, set()
     def column(self,
                name:str,          # a column name
                verify:bool=True   # check its CRC32 (once per process) before returning it
@@ -79,7 +85,9 @@ class Chunk:
         if self._mm is None: self._mm = np.memmap(self.path, np.uint8, 'r')
         a = self._mm[self.header['start'] + c['offset']:][:c['nbytes']]
         if verify and name not in self._ok:
-            if zlib.crc32(a) != c['crc']: raise CorruptChunkError(f'{self.path.name}: column {name!r} fails its checksum')
+            if zlib.crc32(a) != c['crc']:
+                raise CorruptChunkError(f'{self.path.name}: column {name!r} fails its checksum')
             self._ok.add(name)
-        return a.view(np.ndarray).view(np.dtype(c['dtype'])).reshape(c['shape'])   # a plain view of the map: no memmap overhead
+        return a.view(np.ndarray).view(np.dtype(c['dtype'])).reshape(c['shape'])   # a plain view of the map: no
+                                                                                   # memmap overhead
     def __getstate__(self): return {**self.__dict__, '_mm': None}   # worker processes map the file themselves

@@ -22,24 +22,34 @@ from .envs import RANDOM_TRANSITIONS_ID, EnvConfig, RandomTransitionsConfig, mak
 # %% auto #0
 __all__ = ['random_policy', 'VecCollector']
 
-# %% ../nbs/01b_collect.ipynb #9a421c1c
+# %% ../nbs/01b_collect.ipynb #2b602978
 def random_policy(n_actions:int, # actions to draw from
                   seed:int=0     # seed of the draws
                  ) -> Callable:
-    "A uniform random policy: `policy(frames) -> actions`, one per env; it never looks at the frames (`uses_frames=False`)."
+    "A uniform random policy `policy(frames) -> actions`, one per env; it never reads the frames (`uses_frames=False`)."
     rng = np.random.default_rng(seed)
     def policy(frames): return rng.integers(n_actions, size=len(frames))
     policy.uses_frames = False
     return policy
 
+# %% ../nbs/01b_collect.ipynb #55ee7822
+def _layout(space, n_envs:int, n_info:int, n_workers:int) -> tuple:
+    "The slots' layout for `n_envs` envs of observation `space` and `n_info` info keys; workers get two buffers."
+    fshape, fdtype = (space.shape, space.dtype.str) if isinstance(space, spaces.Box) else ((), '<i8')
+    frame_bytes = int(np.prod(fshape)) * np.dtype(fdtype).itemsize
+    K = max(1, min(32, (8 << 20) // (n_envs * frame_bytes)))   # steps per message: up to 32, rows in at most 8 MB
+    return (n_envs, K, fshape, fdtype, n_info, 2 if n_workers else 1)
+
 def _arrays(n_envs:int, K:int, fshape:tuple, fdtype:str, n_info:int, n_bufs:int=1) -> list:
-    B = n_bufs                                                                                     # buffers of rows
-    return [('frames', (n_envs, *fshape), fdtype), ('info', (n_envs, n_info), 'int64'),           # each env's current
-            ('rows_frames', (B, K, n_envs, *fshape), fdtype), ('rows_info', (B, K, n_envs, n_info), 'int64'),  # K steps of rows
+    B = n_bufs                                                                             # buffers of rows
+    return [('frames', (n_envs, *fshape), fdtype), ('info', (n_envs, n_info), 'int64'),   # each env's current
+            ('rows_frames', (B, K, n_envs, *fshape), fdtype),                            # K steps of rows
+            ('rows_info', (B, K, n_envs, n_info), 'int64'),
             ('rewards', (B, K, n_envs), 'float64'), ('dones', (B, K, n_envs), 'bool')]
 
 def _slots(buf, *layout) -> dict:
-    "Arrays over `buf` (bytes-like): each env's current frame and info; in each buffer of rows, for K steps, the frame and info each step was taken at, its reward and done."
+    """Arrays over `buf` (bytes-like): each env's current frame and info; in each buffer of rows, for K steps, the frame
+    and info each step was taken at, its reward and done."""
     out, off = {}, 0
     for k, shape, dt in _arrays(*layout):
         n = int(np.prod(shape)) * np.dtype(dt).itemsize
@@ -50,8 +60,16 @@ def _slots(buf, *layout) -> dict:
 def _slots_bytes(*layout) -> int:
     return sum(-(-int(np.prod(s)) * np.dtype(d).itemsize // 8) * 8 for _, s, d in _arrays(*layout))
 
+# %% ../nbs/01b_collect.ipynb #61023c4e
+def _reset_envs(envs, seeds, slots, first:int=0):
+    "Reset `envs` with `seeds`; their frames and infos go to slots `first`, `first+1`, ..."
+    for i, (env, s) in enumerate(zip(envs, seeds), first):
+        obs, inf = env.reset(seed=s)
+        slots['frames'][i], slots['info'][i] = obs, [inf[k] for k in env.info_keys]
+
 def _step_envs(envs, actions, slots, first:int=0, buf:int=0):
-    "Step `envs` (slots `first`, `first+1`, ...) through the rows of `actions` (k, len(envs)), resetting finished ones; step j fills row j of buffer `buf`."
+    """Step `envs` (slots `first`, `first+1`, ...) through the rows of `actions` (k, len(envs)), resetting finished
+    ones; step j fills row j of buffer `buf`."""
     cur, cur_info, keys, mine = slots['frames'], slots['info'], envs[0].info_keys, slice(first, first + len(envs))
     frames, info, rewards, dones = (slots[k][buf] for k in ('rows_frames', 'rows_info', 'rewards', 'dones'))
     k = len(actions)
@@ -64,49 +82,7 @@ def _step_envs(envs, actions, slots, first:int=0, buf:int=0):
             to[i], to_info[i] = obs, [inf[key] for key in keys]
             rewards[j, i], dones[j, i] = r, term or trunc
 
-# %% ../nbs/01b_collect.ipynb #f53dad67
-class VecCollector:
-    "Step `n_envs` envs under one policy; replay-ready rows `(frame, action, done, episode_id)` plus info."
-    def __init__(self, cfg:EnvConfig|RandomTransitionsConfig|None=None, # config of every env
-                 n_envs:int=4,              # envs stepped together
-                 policy:Callable|None=None, # `policy(frames (n_envs, ...)) -> actions (n_envs,)`; default uniform random
-                                            # (`policy.uses_frames = False`: workers may run many steps per message)
-                 seed:int=0,                # seeds the default policy; env i is first reset with `seed + i`
-                 first_episode_id:int=0,    # id of the first episode
-                 n_threads:int=0,           # threads stepping the envs (0: step them in this thread)
-                 keep_segments:bool=True,   # gather rows into episodes for `segments()`
-                 n_workers:int=0):          # worker processes, each stepping a slice of the envs (0: in this process)
-        if not 1 <= n_envs or not 0 <= n_workers <= n_envs or n_threads < 0 or (n_threads and n_workers):
-            raise ValueError(f'need n_envs >= 1, 0 <= n_workers <= n_envs, n_threads >= 0, and threads or workers, '
-                             f'not both: got n_envs={n_envs}, n_workers={n_workers}, n_threads={n_threads}')
-        self.envs = [make_env(cfg) for _ in range(1 if n_workers else n_envs)]   # with workers: one, for its spaces
-        e0 = self.envs[0]
-        self.n_envs, self.n_actions, self.info_keys = n_envs, e0.action_space.n, e0.info_keys
-        self.action_names, self.observation_space, self.n_workers = e0.action_names, e0.observation_space, n_workers
-        self._env_id = getattr(e0.cfg, 'env_id', RANDOM_TRANSITIONS_ID)
-        space = e0.observation_space
-        fshape, fdtype = (space.shape, space.dtype.str) if isinstance(space, spaces.Box) else ((), '<i8')
-        frame_bytes = int(np.prod(fshape)) * np.dtype(fdtype).itemsize
-        K = max(1, min(32, (8 << 20) // (n_envs * frame_bytes)))   # steps per message: up to 32, rows in at most 8 MB
-        layout = (n_envs, K, fshape, fdtype, len(self.info_keys), 2 if n_workers else 1)   # workers: two buffers of rows
-        self.policy = policy or random_policy(self.n_actions, seed)
-        self._ep = np.arange(first_episode_id, first_episode_id + n_envs, dtype=np.int64)
-        self.next_episode_id = first_episode_id + n_envs
-        self.keep_segments, self._open, self._finished = keep_segments, [[] for _ in range(n_envs)], []
-        self.steps, self._pool, self._procs, self._conns = 0, None, [], []
-        if n_workers: e0.close(); self.envs = []; self._start_workers(e0.cfg, seed, layout)
-        else:
-            self._slots = _slots(bytearray(_slots_bytes(*layout)), *layout)
-            for i, env in enumerate(self.envs):
-                obs, inf = env.reset(seed=seed + i)
-                self._slots['frames'][i], self._slots['info'][i] = obs, [inf[k] for k in self.info_keys]
-            self._pool = ThreadPoolExecutor(n_threads) if n_threads else None
-        self._stop = weakref.finalize(self, _stop_workers, self._procs, self._conns)
-
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.close()
-
-# %% ../nbs/01b_collect.ipynb #a8f133e9
+# %% ../nbs/01b_collect.ipynb #f88aadfb
 _CONFIGS = {'EnvConfig': EnvConfig, 'RandomTransitionsConfig': RandomTransitionsConfig}
 
 def _collector_worker(conn, kind:str, fields:dict, first:int, seeds:list, raw, layout:tuple):
@@ -115,13 +91,13 @@ def _collector_worker(conn, kind:str, fields:dict, first:int, seeds:list, raw, l
     try:
         cfg = _CONFIGS[kind](**fields)
         slots, envs = _slots(raw, *layout), [make_env(cfg) for _ in seeds]
-        for j, (env, s) in enumerate(zip(envs, seeds)):
-            obs, inf = env.reset(seed=s)
-            slots['frames'][first + j], slots['info'][first + j] = obs, [inf[k] for k in env.info_keys]
+        _reset_envs(envs, seeds, slots, first)
         conn.send_bytes(b'')
-        while msg := conn.recv_bytes():                  # an empty message: stop; else the buffer, then k steps of actions
+        while msg := conn.recv_bytes():   # an empty message: stop; else the buffer, then k steps of actions
             msg = np.frombuffer(msg, np.int64)
-            try: _step_envs(envs, msg[1:].reshape(-1, len(envs)).tolist(), slots, first, int(msg[0])); conn.send_bytes(b'')
+            try:
+                _step_envs(envs, msg[1:].reshape(-1, len(envs)).tolist(), slots, first, int(msg[0]))
+                conn.send_bytes(b'')
             except Exception as e: conn.send_bytes(b'E' + pickle.dumps(e))
     except (EOFError, KeyboardInterrupt, BrokenPipeError): pass   # the collector went away
     except Exception as e:
@@ -140,46 +116,70 @@ def _stop_workers(procs, conns):
         if p.is_alive(): p.terminate(); p.join()
     for c in conns: c.close()
 
-# %% ../nbs/01b_collect.ipynb #09ff3520
-@patch
-def _start_workers(self:VecCollector, cfg, seed:int, layout:tuple):
-    "Start `n_workers` spawned processes over shared memory, each owning a contiguous slice of the envs."
-    from learnmax.collect import _collector_worker   # by the package's name, so a spawned child can import it
-    ctx = mp.get_context('spawn')
-    raw = ctx.RawArray('B', _slots_bytes(*layout))
-    self._slots = _slots(raw, *layout)
-    fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
-    self._slices = [(int(s[0]), len(s)) for s in np.array_split(np.arange(self.n_envs), self.n_workers)]
-    try:
-        for first, n in self._slices:
-            here, there = ctx.Pipe()
-            p = ctx.Process(target=_collector_worker, daemon=True, name=f'VecCollector-{first}',
-                            args=(there, type(cfg).__name__, fields, first, [seed + first + j for j in range(n)], raw, layout))
-            p.start(); there.close()
-            self._procs.append(p); self._conns.append(here)
-        if (err := self._wait()) is not None: raise err
-    except BaseException: _stop_workers(self._procs, self._conns); raise
+# %% ../nbs/01b_collect.ipynb #8d8808bd
+class VecCollector:
+    "Step `n_envs` envs under one policy; replay-ready rows `(frame, action, done, episode_id)` plus info."
+    def __init__(self, cfg:EnvConfig|RandomTransitionsConfig|None=None, # config of every env
+                 n_envs:int=4,              # envs stepped together
+                 policy:Callable|None=None, # `policy(frames (n_envs, ...)) -> actions (n_envs,)`; default uniform
+                                            # random (`policy.uses_frames = False`: workers may run many steps
+                                            # per message)
+                 seed:int=0,                # seeds the default policy; env i is first reset with `seed + i`
+                 first_episode_id:int=0,    # id of the first episode
+                 n_threads:int=0,           # threads stepping the envs (0: step them in this thread)
+                 keep_segments:bool=True,   # gather rows into episodes for `segments()`
+                 n_workers:int=0):          # worker processes, each stepping a slice of the envs (0: in this process)
+        if not 1 <= n_envs or not 0 <= n_workers <= n_envs or n_threads < 0 or (n_threads and n_workers):
+            raise ValueError(f'need n_envs >= 1, 0 <= n_workers <= n_envs, n_threads >= 0, and threads or workers, '
+                             f'not both: got n_envs={n_envs}, n_workers={n_workers}, n_threads={n_threads}')
+        self.envs = [make_env(cfg) for _ in range(1 if n_workers else n_envs)]   # with workers: one, for its spaces
+        e0 = self.envs[0]
+        self.n_envs, self.n_actions, self.info_keys = n_envs, e0.action_space.n, e0.info_keys
+        self.action_names, self.observation_space, self.n_workers = e0.action_names, e0.observation_space, n_workers
+        self._env_id = getattr(e0.cfg, 'env_id', RANDOM_TRANSITIONS_ID)
+        layout = _layout(e0.observation_space, n_envs, len(self.info_keys), n_workers)
+        self.policy = policy or random_policy(self.n_actions, seed)
+        self._ep = np.arange(first_episode_id, first_episode_id + n_envs, dtype=np.int64)
+        self.next_episode_id = first_episode_id + n_envs
+        self.keep_segments, self._open, self._finished = keep_segments, [[] for _ in range(n_envs)], []
+        self.steps, self._pool, self._procs, self._conns = 0, None, [], []
+        if n_workers: e0.close(); self.envs = []; self._start_workers(e0.cfg, seed, layout)
+        else:
+            self._slots = _slots(bytearray(_slots_bytes(*layout)), *layout)
+            _reset_envs(self.envs, [seed + i for i in range(n_envs)], self._slots)
+            self._pool = ThreadPoolExecutor(n_threads) if n_threads else None
+        self._stop = weakref.finalize(self, _stop_workers, self._procs, self._conns)
 
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.close()
+
+# %% ../nbs/01b_collect.ipynb #6376fb5e
 @patch
 def _send(self:VecCollector, actions:np.ndarray, # (k, n_envs) k steps of actions
           buf:int=0):                            # the buffer of rows they fill
     "Step every env `k` times: here (or in threads), done on return; in the workers, begun, and answered by `_wait`."
     if self._conns:
         if not self._stop.alive: raise RuntimeError('this VecCollector is closed: its worker processes are stopped')
-        for (first, n), c in zip(self._slices, self._conns): c.send_bytes(np.r_[buf, actions[:, first:first + n].ravel()].astype(np.int64).tobytes())
-    elif self._pool: list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[:, i:i+1].tolist(), self._slots, i), range(self.n_envs)))
+        for (first, n), c in zip(self._slices, self._conns):
+            c.send_bytes(np.r_[buf, actions[:, first:first + n].ravel()].astype(np.int64).tobytes())
+    elif self._pool:
+        list(self._pool.map(lambda i: _step_envs(self.envs[i:i+1], actions[:, i:i+1].tolist(), self._slots, i),
+                            range(self.n_envs)))
     else: _step_envs(self.envs, actions.tolist(), self._slots)
 
 @patch
 def _wait(self:VecCollector):
-    "Every worker's answer to the oldest message in flight (nothing to wait for without workers): the first exception one raised, or None."
+    """Every worker's answer to the oldest message in flight (nothing to wait for without workers): the first exception
+    one raised, or None."""
     errs = []
     for conn in self._conns:
         try: msg = conn.recv_bytes()
-        except (EOFError, OSError): raise RuntimeError('a VecCollector worker process died; close the collector and make a new one') from None
+        except (EOFError, OSError):
+            raise RuntimeError('a VecCollector worker process died; close the collector and make a new one') from None
         if msg: errs.append(pickle.loads(msg[1:]))
     return errs[0] if errs else None
 
+# %% ../nbs/01b_collect.ipynb #ba37abad
 @patch
 def close(self:VecCollector):
     "Stop the workers (or threads) and close the envs; safe to call twice. Garbage collection does it too."
@@ -195,43 +195,73 @@ def unread_answers(self:VecCollector, timeout:float=0.0) -> int:
     "Workers whose answer waits unread after `timeout` seconds: 0 when the pipes are in step."
     return sum(c.poll(timeout) for c in self._conns)
 
-# %% ../nbs/01b_collect.ipynb #7d61f2a5
+# %% ../nbs/01b_collect.ipynb #0d7dd8b2
+@patch
+def _start_workers(self:VecCollector, cfg, seed:int, layout:tuple):
+    "Start `n_workers` spawned processes over shared memory, each owning a contiguous slice of the envs."
+    from learnmax.collect import _collector_worker   # by the package's name, so a spawned child can import it
+    ctx = mp.get_context('spawn')
+    raw = ctx.RawArray('B', _slots_bytes(*layout))
+    self._slots = _slots(raw, *layout)
+    fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
+    self._slices = [(int(s[0]), len(s)) for s in np.array_split(np.arange(self.n_envs), self.n_workers)]
+    try:
+        for first, n in self._slices:
+            here, there = ctx.Pipe()
+            seeds = [seed + first + j for j in range(n)]
+            p = ctx.Process(target=_collector_worker, daemon=True, name=f'VecCollector-{first}',
+                            args=(there, type(cfg).__name__, fields, first, seeds, raw, layout))
+            p.start(); there.close()
+            self._procs.append(p); self._conns.append(here)
+        if (err := self._wait()) is not None: raise err
+    except BaseException: _stop_workers(self._procs, self._conns); raise
+
+# %% ../nbs/01b_collect.ipynb #766c0cdb
 @patch
 def _actions(self:VecCollector, frames) -> np.ndarray:
     "The policy's actions at `frames`, checked: a bad one gives the same error in every mode."
     actions = np.asarray(self.policy(frames))
-    if actions.shape != (self.n_envs,): raise ValueError(f'the policy must return {self.n_envs} actions, got shape {actions.shape}')
+    if actions.shape != (self.n_envs,):
+        raise ValueError(f'the policy must return {self.n_envs} actions, got shape {actions.shape}')
     if actions.dtype.kind not in 'iu' or ((actions < 0) | (actions >= self.n_actions)).any():
         for a in actions.tolist(): action_index(a, self.n_actions, self.action_names, self._env_id)
     return actions
 
 @patch
+def _take_rows(self:VecCollector, out:dict, t:int, k:int, b:int):
+    "Copy `k` steps of rows of buffer `b` into `out` at step `t`, and hand out new episode ids in env order."
+    S = self._slots
+    for key, rows in (('frames', 'rows_frames'), ('rewards', 'rewards'), ('dones', 'dones')):
+        out[key][t:t + k] = S[rows][b, :k]
+    for j, key in enumerate(self.info_keys): out[key][t:t + k] = S['rows_info'][b, :k, :, j]
+    for j in range(k):
+        out['episode_id'][t + j] = self._ep
+        for i in np.flatnonzero(S['dones'][b, j]).tolist():
+            self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
+
+# %% ../nbs/01b_collect.ipynb #bf2a5579
+@patch
 def rollout(self:VecCollector, n_steps:int # steps of every env
            ) -> dict:
     "Arrays `(n_steps, n_envs, ...)`: frames, actions, rewards, dones, episode_id and the env's info keys."
     S, E = self._slots, self.n_envs
-    out = dict(frames=np.empty((n_steps, *S['frames'].shape), S['frames'].dtype), actions=np.empty((n_steps, E), np.int64),
-               rewards=np.empty((n_steps, E), np.float32), dones=np.empty((n_steps, E), bool),
-               episode_id=np.empty((n_steps, E), np.int64), **{k: np.empty((n_steps, E), np.int64) for k in self.info_keys})
+    out = dict(frames=np.empty((n_steps, *S['frames'].shape), S['frames'].dtype),
+               actions=np.empty((n_steps, E), np.int64), rewards=np.empty((n_steps, E), np.float32),
+               dones=np.empty((n_steps, E), bool), episode_id=np.empty((n_steps, E), np.int64),
+               **{k: np.empty((n_steps, E), np.int64) for k in self.info_keys})
     B, K = S['dones'].shape[:2]                                  # buffers of rows, steps per message
     if getattr(self.policy, 'uses_frames', True): B = K = 1      # the policy sees each step's frames before the next
     elif B > 1: K = max(1, min(K, -(-n_steps // B)))              # at least B messages, so the workers always have one
     starts, sent, done = range(0, n_steps, K), 0, 0
     try:
         for c, t in enumerate(starts):
-            while sent < min(len(starts), c + B):   # B messages in flight: the workers play one while another's rows are copied
-                lo, hi = starts[sent], min(starts[sent] + K, n_steps)
-                out['actions'][lo:hi] = [self._actions(S['frames']) for _ in range(hi - lo)]   # (K > 1: a policy that ignores frames)
-                self._send(out['actions'][lo:hi], sent % B); sent += 1
+            while sent < min(len(starts), c + B):   # B messages in flight: the workers play one while another's
+                lo, hi = starts[sent], min(starts[sent] + K, n_steps)   # rows are copied
+                out['actions'][lo:hi] = [self._actions(S['frames']) for _ in range(hi - lo)]   # (K > 1: a policy
+                self._send(out['actions'][lo:hi], sent % B); sent += 1                         # that ignores frames)
             err = self._wait(); done += 1
             if err is not None: raise err
-            k, b = min(K, n_steps - t), c % B
-            out['frames'][t:t + k], out['rewards'][t:t + k], out['dones'][t:t + k] = S['rows_frames'][b, :k], S['rewards'][b, :k], S['dones'][b, :k]
-            for j, key in enumerate(self.info_keys): out[key][t:t + k] = S['rows_info'][b, :k, :, j]
-            for j in range(k):
-                out['episode_id'][t + j] = self._ep
-                for i in np.flatnonzero(S['dones'][b, j]).tolist():
-                    self._ep[i], self.next_episode_id = self.next_episode_id, self.next_episode_id + 1
+            self._take_rows(out, t, min(K, n_steps - t), c % B)
     except BaseException:
         while done < sent: self._wait(); done += 1   # the answers to messages already sent, so the pipes stay in step
         raise
@@ -239,6 +269,7 @@ def rollout(self:VecCollector, n_steps:int # steps of every env
     if self.keep_segments: self._gather(out)
     return out
 
+# %% ../nbs/01b_collect.ipynb #db0b0778
 @patch
 def _gather(self:VecCollector, batch):
     for i in range(self.n_envs):

@@ -26,7 +26,7 @@ __all__ = ['PROFILES', 'type_ok', 'Config', 'given', 'seed_everything', 'rng_sta
            'atomic_write', 'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'config_hash',
            'default_cache', 'cache_lock', 'find_root', 'split_timings', 'save_figure']
 
-# %% ../nbs/00_config.ipynb #a9967873
+# %% ../nbs/00_config.ipynb #7d2d146d
 PROFILES = ('quick', 'paper', 'large')   # seconds to minutes; this 2-core machine; a GPU
 
 def type_ok(value, annotation) -> bool:
@@ -42,8 +42,10 @@ def type_ok(value, annotation) -> bool:
     known = [checks[o.split('[')[0]] for o in options if o.split('[')[0] in checks]
     return not known or any(c(value) for c in known)
 
+# %% ../nbs/00_config.ipynb #3e50904f
 class Config:
-    "Mixin for a component's dataclass config: defaults are the `quick` profile, `_paper` overrides give `paper`, `_large` (on top of `_paper`) gives `large`."
+    """Mixin for a component's dataclass config: defaults are the `quick` profile, `_paper` overrides give `paper`,
+    `_large` (on top of `_paper`) gives `large`."""
     _paper: ClassVar[dict] = {}   # what this 2-core CPU machine runs
     _large: ClassVar[dict] = {}   # what changes again on a GPU (sizes this machine cannot train in a session)
     _renamed: ClassVar[dict] = {} # old field name -> its name now: `from_dict` reads records made before a rename
@@ -95,7 +97,8 @@ def given(**params) -> dict:
 def seed_everything(seed:int # the run's seed
                    ) -> np.random.Generator:
     "Seed `random`, NumPy and torch (all devices); return a `np.random.Generator` seeded with `seed`."
-    if not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     return np.random.default_rng(seed)
 
@@ -111,7 +114,7 @@ def set_rng_state(s:dict # a `rng_state()`
     torch.set_rng_state(s['torch']); np.random.set_state(s['numpy']); random.setstate(s['python'])
     if s.get('cuda') is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
-# %% ../nbs/00_config.ipynb #3fac204e
+# %% ../nbs/00_config.ipynb #20db2aa7
 _UMASK = os.umask(0); os.umask(_UMASK)
 
 @contextlib.contextmanager
@@ -134,6 +137,7 @@ def atomic_path(path:str|Path # the destination
     finally:
         if tmp.exists(): tmp.unlink()
 
+# %% ../nbs/00_config.ipynb #df7e7653
 def atomic_write(path:str|Path, # the destination
                  data:bytes|str # what it will hold
                 ) -> Path:
@@ -147,7 +151,7 @@ def atomic_torch_save(obj, path:str|Path) -> Path:
     with atomic_path(path) as tmp: torch.save(obj, tmp)
     return Path(path)
 
-# %% ../nbs/00_config.ipynb #b3699706
+# %% ../nbs/00_config.ipynb #7848161b
 def _jsonable(v):
     if isinstance(v, (np.generic,)): return v.item()
     if isinstance(v, torch.Tensor): return v.item() if v.numel() == 1 else v.tolist()
@@ -169,6 +173,7 @@ def read_metrics(path:str|Path # a metrics.jsonl file
             raise ValueError(f'{path}: line {i+1} is not JSON: {line[:80]!r}')
     return records
 
+# %% ../nbs/00_config.ipynb #23c587c0
 class RunDir:
     "A run's folder: `config.json`, an append-only `metrics.jsonl`, and checkpoints."
     def __init__(self,
@@ -177,7 +182,8 @@ class RunDir:
                  seed:int|None=None):    # the run's seed, recorded with the configs
         self.path = Path(path); self.path.mkdir(parents=True, exist_ok=True)
         if configs is not None or seed is not None:
-            rec = {'seed': seed, 'configs': {k: (v.to_dict() if isinstance(v, Config) else v) for k, v in (configs or {}).items()}}
+            cfgs = {k: (v.to_dict() if isinstance(v, Config) else v) for k, v in (configs or {}).items()}
+            rec = {'seed': seed, 'configs': cfgs}
             atomic_write(self.path/'config.json', json.dumps(rec, indent=2, default=_jsonable))
         self.metrics_path = self.path/'metrics.jsonl'
         if self.metrics_path.exists():   # drop a line a crash cut short, so appending stays valid JSONL
@@ -202,6 +208,7 @@ class RunDir:
     def __truediv__(self, name): return self.path/name
     def __repr__(self): return f'RunDir({str(self.path)!r}, {len(self.metrics())} records)'
 
+# %% ../nbs/00_config.ipynb #eca32064
 def check_resume(saved:dict,  # a config as the checkpoint recorded it (`to_dict()`)
                  now:dict,    # the config given now, as a dict
                  what:str,    # its name in the message, e.g. 'model'
@@ -214,8 +221,10 @@ def check_resume(saved:dict,  # a config as the checkpoint recorded it (`to_dict
 
 # %% ../nbs/00_config.ipynb #20e04a28
 def kept_json(path:str|Path, # where the result is kept (JSON: `{"key": ..., "value": ...}`)
-              key,           # the settings that make the result (JSON-able); a kept result must have been made with the same
-              compute,       # `compute() -> value` (JSON-able: numbers, lists, dicts, numpy arrays and scalars, tensors)
+              key,           # the settings that make the result (JSON-able); a kept result must have been made
+                             # with the same
+              compute,       # `compute() -> value` (JSON-able: numbers, lists, dicts, numpy arrays and scalars,
+                             # tensors)
              ):
     "The value kept at `path` if it was made with `key`; else `compute()`, kept atomically and read back."
     path = Path(path)

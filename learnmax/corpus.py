@@ -71,45 +71,59 @@ class Archive:
         return key
     def __len__(self): return len(self.cells)
 
-# %% ../nbs/01c_corpus.ipynb #bcde761b
+# %% ../nbs/01c_corpus.ipynb #2f144980
 def _cell_key(env, obs, labels, px):
-    if env.montezuma: return (labels['level'], labels['room'], labels['inventory'], labels['x'] // px, labels['y'] // px)
+    if env.montezuma:
+        return (labels['level'], labels['room'], labels['inventory'], labels['x'] // px, labels['y'] // px)
     return cell(obs)   # other games: the Go-Explore cell of the frame (bytes)
 
+# %% ../nbs/01c_corpus.ipynb #4e17b516
+def _excursion(env:AtariEnv, archive:Archive, rng:np.random.Generator, cfg:CorpusConfig, label, e:int, obs,
+               score:float, n_max:int) -> dict:
+    "The rows of excursion `e`, at most `n_max`, from the frame `obs` reached with `score`: frames, actions, labels."
+    rows, a, lab = {k: [] for k in ('frames', 'actions', *LABELS)}, 0, label()
+    for i in range(n_max):
+        if i == 0 or rng.random() >= cfg.repeat: a = int(rng.integers(len(cfg.actions)))
+        rows['frames'].append(obs); rows['actions'].append(a)
+        for k in LABELS[:6]: rows[k].append(lab[k])
+        obs, r, term, trunc, _ = env.step(a); score += r; nxt = label()
+        lost = nxt['lives'] < lab['lives'] or term
+        rows['reward'].append(int(r)); rows['life_lost'].append(int(lost))
+        lab = nxt
+        if lost or trunc: break
+        archive.visit(_cell_key(env, obs, lab, cfg.cell_px), env.clone_state, score, (e, i + 1))
+    return rows
+
+# %% ../nbs/01c_corpus.ipynb #e9d7eb53
 def record_corpus(path:str|Path,                # folder of the new replay buffer (must not exist)
                   cfg:CorpusConfig|None=None,   # the recorder (default `CorpusConfig()`)
-                  env_cfg:EnvConfig|None=None,  # frame size and colour (its actions are `cfg.actions`; no sticky actions)
+                  env_cfg:EnvConfig|None=None,  # frame size and colour (its actions are `cfg.actions`; no sticky
+                                                # actions)
                   progress:bool=False,          # show a progress bar
                  ) -> ReplayBuffer:
     "Explore from snapshots, store every step in a new replay (read-only when returned) and `corpus.json` beside it."
     cfg, env_cfg, path = cfg or CorpusConfig(), env_cfg or EnvConfig(), Path(path)
     if env_cfg.sticky: raise ValueError('the corpus is replayed action by action from the reset: use sticky=0')
-    if path.exists(): raise FileExistsError(f'{path} exists: the recorder writes a new corpus (remove it, or use `corpus`)')
+    if path.exists():
+        raise FileExistsError(f'{path} exists: the recorder writes a new corpus (remove it, or use `corpus`)')
     tmp = path.with_name(path.name + '.partial'); shutil.rmtree(tmp, ignore_errors=True)
     t0, rng = time.monotonic(), np.random.default_rng(cfg.seed)
     env = AtariEnv(env_cfg.replace(actions=tuple(cfg.actions), max_actions=None))
     obs, _ = env.reset(seed=cfg.seed)
-    label = (lambda: ram_labels(env)) if env.montezuma else (lambda: dict.fromkeys(LABELS[:6], 0) | {'lives': env.ale.lives()})
-    archive, parents, ends, A = Archive(), [], [], len(cfg.actions)
+    label = ((lambda: ram_labels(env)) if env.montezuma else
+             (lambda: dict.fromkeys(LABELS[:6], 0) | {'lives': env.ale.lives()}))
+    archive, parents, ends = Archive(), [], []
     archive.visit(_cell_key(env, obs, label(), cfg.cell_px), env.clone_state, 0.0, (-1, 0))
-    with ReplayBuffer(tmp, frame_shape=obs.shape, n_actions=A, extras=LABELS) as buf, \
+    with ReplayBuffer(tmp, frame_shape=obs.shape, n_actions=len(cfg.actions), extras=LABELS) as buf, \
          tqdm(total=cfg.n_frames, desc='corpus', disable=not progress) as bar:
         while len(buf) < cfg.n_frames:
             e, c = len(parents), archive.cells[archive.choose(rng)]
-            obs, _ = env.restore_state(c['state']); score = c['score']; parents.append(c['where'])
-            rows, a, lab = {k: [] for k in ('frames', 'actions', *LABELS)}, 0, label()
-            for i in range(min(cfg.excursion, cfg.n_frames - len(buf))):
-                if i == 0 or rng.random() >= cfg.repeat: a = int(rng.integers(A))
-                rows['frames'].append(obs); rows['actions'].append(a)
-                for k in LABELS[:6]: rows[k].append(lab[k])
-                obs, r, term, trunc, _ = env.step(a); score += r; nxt = label()
-                lost = nxt['lives'] < lab['lives'] or term
-                rows['reward'].append(int(r)); rows['life_lost'].append(int(lost))
-                lab = nxt
-                if lost or trunc: break
-                archive.visit(_cell_key(env, obs, lab, cfg.cell_px), env.clone_state, score, (e, i + 1))
+            obs, _ = env.restore_state(c['state']); parents.append(c['where'])
+            budget = min(cfg.excursion, cfg.n_frames - len(buf))
+            rows = _excursion(env, archive, rng, cfg, label, e, obs, c['score'], budget)
             n = len(rows['actions']); ends.append('life' if rows['life_lost'][-1] else 'length')
-            buf.append(np.stack(rows.pop('frames')), rows.pop('actions'), [e] * n, [False] * (n - 1) + [True], **rows)
+            buf.append(np.stack(rows.pop('frames')), rows.pop('actions'), [e] * n, [False] * (n - 1) + [True],
+                       **rows)
             bar.update(n)
     meta = dict(corpus=cfg.to_dict(), env=env_cfg.to_dict(), parents=parents, ends=ends, n_frames=len(buf),
                 cells=len(archive), seconds=round(time.monotonic() - t0, 2),
@@ -157,9 +171,10 @@ def corpus_summary(buf:ReplayBuffer # a corpus
     m, ev, rooms = corpus_meta(buf), corpus_events(buf), buf.column('room')
     return dict(frames=len(buf), excursions=len(m['parents']), cells=m['cells'], seconds=m['seconds'],
                 rooms=m['rooms'], frames_per_room={int(r): int((rooms == r).sum()) for r in np.unique(rooms)},
-                events={k: int(v.sum()) for k, v in ev.items()}, rewards=sorted(set(buf.column('reward')[ev['reward']].tolist())))
+                events={k: int(v.sum()) for k, v in ev.items()},
+                rewards=sorted(set(buf.column('reward')[ev['reward']].tolist())))
 
-# %% ../nbs/01c_corpus.ipynb #40ae027d
+# %% ../nbs/01c_corpus.ipynb #785b71f4
 FALL_RAM = 88                 # Montezuma: frames of the current fall (0 on the ground)
 DEATH_KINDS = ('fall', 'hit')
 
@@ -168,7 +183,8 @@ def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
                cache:bool=True,  # keep the bytes read in a file beside the corpus, and read them from there
                progress:bool=False
               ) -> dict:
-    "Each row's RAM bytes `ram` (at its frame, before its action), by playing every excursion again from its parent's snapshot."
+    """Each row's RAM bytes `ram` (at its frame, before its action), by playing every excursion again from its
+    parent's snapshot."""
     bad = {k: b for k, b in ram.items() if not (isinstance(b, (int, np.integer)) and 0 <= b < 128)}
     if bad: raise ValueError(f'RAM bytes must be ints in 0..127, got {bad}')
     path = Path(buf.path)/f"ram_{'_'.join(str(int(b)) for b in sorted(set(ram.values())))}.npz"
@@ -179,7 +195,8 @@ def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
     cc, env_cfg = CorpusConfig.from_dict(m['corpus']), EnvConfig.from_dict(m['env'])
     env = AtariEnv(env_cfg.replace(actions=tuple(cc.actions), max_actions=None))
     if not env.montezuma: raise ValueError(f'replay_ram reads Montezuma RAM; this corpus is of {env_cfg.env_id}')
-    ep, acts, col = buf.column('episode_ids'), buf.column('actions'), {k: buf.column(k) for k in ('room', 'x', 'y', 'lives')}
+    ep, acts = buf.column('episode_ids'), buf.column('actions')
+    col = {k: buf.column(k) for k in ('room', 'x', 'y', 'lives')}
     bounds = np.r_[np.flatnonzero(np.r_[True, ep[1:] != ep[:-1]]), len(buf)]
     if len(bounds) - 1 != len(m['parents']) or (ep[bounds[:-1]] != np.arange(len(m['parents']))).any():
         raise ValueError(f'{buf.path}: the rows are not the excursions corpus.json lists, one block each in order')
@@ -205,12 +222,13 @@ def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
     if cache: atomic_write(path, _npz({str(b): out[k] for k, b in enumerate(byte_ids)}))
     return {k: out[byte_ids.index(int(b))] for k, b in ram.items()}
 
+# %% ../nbs/01c_corpus.ipynb #6cee669a
 def _npz(arrays:dict) -> bytes:
     f = io.BytesIO(); np.savez(f, **arrays); return f.getvalue()
 
 def death_events(buf:ReplayBuffer # a Montezuma corpus
                 ) -> dict:
-    "Boolean (n,) arrays `fall` and `hit`: the rows whose action lost a life, by how (RAM 88 up at the row or the one before)."
+    "Boolean (n,) arrays `fall` and `hit`: the rows whose action lost a life, by how (RAM 88 up at the row or before)."
     ep, lost = buf.column('episode_ids'), buf.column('life_lost') > 0
     fall = replay_ram(buf, dict(fall=FALL_RAM))['fall'] > 0
     before = np.r_[False, fall[:-1] & (ep[1:] == ep[:-1])]        # the row before, in the same excursion
@@ -226,7 +244,8 @@ def corpus(cfg:CorpusConfig|None=None,     # the recorder (default `CorpusConfig
            progress:bool=False) -> ReplayBuffer:
     "The corpus of `cfg` and `env_cfg`, recorded on first use and read from the cache afterwards."
     cfg = cfg or CorpusConfig()
-    env_cfg = (env_cfg or EnvConfig()).replace(actions=tuple(cfg.actions), max_actions=None)   # as `record_corpus` plays it
+    env_cfg = (env_cfg or EnvConfig()).replace(actions=tuple(cfg.actions), max_actions=None)   # as `record_corpus`
+                                                                                              # plays it
     path = Path(cache or default_cache())/'corpus'/config_hash(cfg.to_dict(), env_cfg.to_dict(), CORPUS_VERSION)
     with cache_lock(path):
         if not (path/'corpus.json').exists():

@@ -14,6 +14,7 @@ import ale_py
 import cv2
 import gymnasium as gym
 import numpy as np
+from fastcore.basics import patch
 from gymnasium import spaces
 
 from .actions import ACTION_NAMES, REDUCED_ACTIONS, action_index, check_action_names
@@ -40,7 +41,7 @@ class EnvConfig(Config):
     seed: int = 0                           # seed of the first reset (the emulator's RNG: sticky actions, some games)
     _paper = {}
 
-# %% ../nbs/01_envs.ipynb #73bf7711
+# %% ../nbs/01_envs.ipynb #dd62cc24
 class EnvState(NamedTuple):
     "A snapshot of an env, for `restore_state`."
     inner: object      # the emulator state (ALE, with its RNG) or the synthetic env's state id
@@ -51,15 +52,17 @@ class EnvState(NamedTuple):
 def _make_ale(env_id:str, **kwargs) -> gym.Env:
     "ale-py's gymnasium env for `env_id`, or a ValueError that names the id and says how to list valid ones."
     ale_ids = sorted(k for k in gym.registry if k.startswith('ALE/') and k.endswith('-v5'))
-    hint = (f"valid ids are the ALE ones in gymnasium's registry, `[k for k in gymnasium.registry if k.startswith('ALE/')]`"
+    hint = ("valid ids are the ALE ones in gymnasium's registry, "
+            "`[k for k in gymnasium.registry if k.startswith('ALE/')]`"
             f" ({len(ale_ids)} games in v5, e.g. {', '.join(ale_ids[:3])})")
     if not env_id.startswith('ALE/'): raise ValueError(f"unknown Atari env id {env_id!r}: {hint}")
     try: return gym.make(env_id, **kwargs).unwrapped
     except gym.error.Error as e:
         close = difflib.get_close_matches(env_id, ale_ids, n=3)
-        raise ValueError(f"unknown Atari env id {env_id!r}" + (f" (did you mean {' or '.join(close)}?)" if close else '')
-                         + f": {hint}") from e
+        meant = f" (did you mean {' or '.join(close)}?)" if close else ''
+        raise ValueError(f"unknown Atari env id {env_id!r}{meant}: {hint}") from e
 
+# %% ../nbs/01_envs.ipynb #aeca34fa
 _ALE_ACTIONS = [ale_py.Action(i) for i in range(len(ACTION_NAMES))]
 
 def _band_rows(src:int, # screen rows
@@ -67,20 +70,24 @@ def _band_rows(src:int, # screen rows
               ) -> int:
     "Rows of a band of the screen that `INTER_AREA` shrinks alone, byte for byte as within the whole screen (0: none)."
     g = math.gcd(src, dst)
-    exact = any(src * 2**k % dst == 0 for k in range(16))   # src/dst is exact in binary, so a band's weights are the screen's
+    exact = any(src * 2**k % dst == 0 for k in range(16))   # src/dst is exact in binary, so a band's weights
+                                                            # are the screen's
     return src // g if exact and g > 1 and dst < src else 0
 
+# %% ../nbs/01_envs.ipynb #4ab04daf
 class AtariEnv(gym.Env):
     "An ALE game as a gymnasium env: uint8 (size, size, C) frames, a chosen action subset, RAM info, exact snapshots."
     metadata = {'render_modes': ['rgb_array']}
-    _memos, _shrunk_max = {}, 16384   # per game, colour and size: a band's palette indices -> its frame rows (~24 MB when full)
+    _memos, _shrunk_max = {}, 16384   # per game, colour and size: a band's palette indices -> its frame rows
+                                      # (~24 MB when full)
 
     def __init__(self, cfg:EnvConfig|None=None, # the game and its settings (default: `EnvConfig()`)
                  **overrides):                    # fields of `cfg` to change, e.g. `grayscale=True`
         self.cfg = cfg = (cfg or EnvConfig()).replace(**overrides)
         self.action_names = check_action_names(cfg.actions)
         self._ale_actions = [ACTION_NAMES.index(a) for a in self.action_names]
-        if not 0 <= cfg.sticky <= 1 or cfg.frame_skip < 1: raise ValueError(f'need 0 <= sticky <= 1 and frame_skip >= 1: {cfg}')
+        if not 0 <= cfg.sticky <= 1 or cfg.frame_skip < 1:
+            raise ValueError(f'need 0 <= sticky <= 1 and frame_skip >= 1: {cfg}')
         self._env = _make_ale(cfg.env_id, frameskip=1, repeat_action_probability=0.0, full_action_space=True,
                               obs_type='grayscale' if cfg.grayscale else 'rgb')   # frame skip and stickiness are ours
         self.ale = self._env.ale
@@ -97,93 +104,113 @@ class AtariEnv(gym.Env):
         self._bands = [s.reshape(nb, -1).view(view) for s in self._screens]   # each screen, one row per band
         self._stale = True                               # the last screen is not the one `_obs` was made from
         self._lut = np.zeros(256, np.uint32)             # palette index -> its colour's bytes (R, G, B or Y, then 255)
-        self._shrunk = AtariEnv._memos.setdefault((cfg.env_id, cfg.grayscale, cfg.size), {})   # shared by the envs of a process
-
-    def _colours(self, idx:np.ndarray):
-        "Palette indices `idx` (rows of the current screen) in colour (or luminance), as ALE's own conversion does."
-        px = self._lut.take(idx)
-        if not px.all():                                 # a colour not seen yet (0): learn the palette from ALE's screen
-            cur, c = self._screens[0], 1 if self.cfg.grayscale else 3
-            full = np.full((*cur.shape, 4), 255, np.uint8); full[..., c:3] = 0
-            full[..., :c] = (self.ale.getScreenGrayscale() if c == 1 else self.ale.getScreenRGB()).reshape(*cur.shape, c)
-            full = full.view(np.uint32)[..., 0]
-            self._lut[cur] = full
-            if (self._lut[cur] != full).any(): raise RuntimeError(f'{self.cfg.env_id}: the screen is not a palette lookup')
-            px = self._lut.take(idx)
-        px = px.view(np.uint8).reshape(*idx.shape, 4)
-        return cv2.extractChannel(px, 0) if self.cfg.grayscale else cv2.cvtColor(px, cv2.COLOR_RGBA2RGB)
-
-    def _frame(self):
-        "The screen, shrunk with `INTER_AREA`; only the bands of rows that changed since the last step are made again."
-        (cur, prev), (bcur, bprev), s, b = self._screens, self._bands, self.cfg.size, self._band
-        self.ale.getScreen(cur)                          # palette indices: 1 byte a pixel, much cheaper than RGB
-        if self._stale or not b:
-            obs = cv2.resize(self._colours(cur), (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
-        else:
-            obs, d, w = self._obs.copy(), s * b // cur.shape[0], cur.shape[1]   # d frame rows per band
-            ch = np.flatnonzero((bcur != bprev).any(1))                         # the bands that changed
-            if len(ch): obs.reshape(len(bcur), -1)[ch] = self._shrink(cur.reshape(len(bcur), -1), ch.tolist(), (s, d, w))
-        self._screens, self._bands, self._stale = [prev, cur], [bprev, bcur], False
-        return obs
-
-    def _shrink(self, bands, ch:list, sizes:tuple) -> np.ndarray:
-        "Frame rows of the bands `ch` (one band of palette indices per row of `bands`): remembered ones, the rest shrunk together."
-        (s, d, w), memo = sizes, self._shrunk
-        keys = [bands[j].tobytes() for j in ch]
-        rows = [memo.get(k) for k in keys]
-        new = [i for i, r in enumerate(rows) if r is None]
-        if new:   # stacked into one image: each band shrinks alone, so one resize does them all
-            small = cv2.resize(self._colours(bands[[ch[i] for i in new]].reshape(-1, w)), (s, len(new) * d), interpolation=cv2.INTER_AREA)
-            if len(memo) + len(new) > self._shrunk_max: memo.clear()
-            for i, r in zip(new, small.reshape(len(new), -1)): rows[i] = memo[keys[i]] = r.tobytes()
-        return np.frombuffer(b''.join(rows), np.uint8).reshape(len(ch), -1)
-
-    def _info(self) -> dict:
-        info = {}
-        if self.montezuma:
-            ram = self.ale.getRAM()
-            info.update(room=int(ram[3]), x=int(ram[42]), y=int(ram[43]))
-        info['lives'] = int(self.ale.lives())
-        return info
-
-    def reset(self, *, seed:int|None=None, # reseed the emulator and the sticky draws; the first reset uses `cfg.seed`
-              options:dict|None=None):      # unused (gymnasium API)
-        "Start a new episode: `(obs, info)`."
-        if seed is None and not self._reset_once: seed = self.cfg.seed
-        self._reset_once = True
-        super().reset(seed=seed)                             # `np_random` draws the sticky repeats
-        self._env.reset(seed=seed)
-        self._t, self._prev, self._stale = 0, 0, True
-        self._obs = self._frame()
-        return self._obs, self._info()
-
-    def step(self, action:int # an index into `action_names`
-            ):
-        "Play `action` for `frame_skip` frames: `(obs, reward, terminated, truncated, info)`."
-        a = self._ale_actions[action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
-        reward, p, act = 0.0, self.cfg.sticky, self.ale.act
-        for _ in range(self.cfg.frame_skip):   # ALE's sticky actions: each frame repeats the last one with probability p
-            if not (p and self.np_random.random() < p): self._prev = a
-            reward += act(_ALE_ACTIONS[self._prev])
-        self._t += 1
-        truncated = self.ale.game_truncated() or (self.cfg.max_actions is not None and self._t >= self.cfg.max_actions)
-        self._obs = self._frame()
-        return self._obs, float(reward), bool(self.ale.game_over(with_truncation=False)), bool(truncated), self._info()
-
-    def clone_state(self) -> EnvState:
-        "Snapshot of the emulator and its RNG, and of the sticky-action RNG and last action, so replay is exact."
-        inner = (self.ale.cloneState(include_rng=True), self.np_random.bit_generator.state, self._prev)
-        return EnvState(inner, self._t, self._obs.copy(), self._info())
-
-    def restore_state(self, state:EnvState):
-        "Go back to `state`; returns its `(obs, info)`."
-        ale_state, self.np_random.bit_generator.state, self._prev = state.inner
-        self.ale.restoreState(ale_state)
-        self._t, self._obs, self._stale = state.t, state.obs.copy(), True
-        return self._obs, dict(state.info)
+        self._shrunk = AtariEnv._memos.setdefault((cfg.env_id, cfg.grayscale, cfg.size), {})   # shared by the envs
+                                                                                               # of a process
 
     def render(self): return self.ale.getScreenRGB()   # the full-resolution screen (210, 160, 3)
     def close(self): self._env.close()
+
+# %% ../nbs/01_envs.ipynb #b2d965e3
+@patch
+def _colours(self:AtariEnv, idx:np.ndarray):
+    "Palette indices `idx` (rows of the current screen) in colour (or luminance), as ALE's own conversion does."
+    px = self._lut.take(idx)
+    if not px.all():   # a colour not seen yet (0): learn the palette from ALE's screen
+        cur, c = self._screens[0], 1 if self.cfg.grayscale else 3
+        full = np.full((*cur.shape, 4), 255, np.uint8); full[..., c:3] = 0
+        screen = self.ale.getScreenGrayscale() if c == 1 else self.ale.getScreenRGB()
+        full[..., :c] = screen.reshape(*cur.shape, c)
+        full = full.view(np.uint32)[..., 0]
+        self._lut[cur] = full
+        if (self._lut[cur] != full).any():
+            raise RuntimeError(f'{self.cfg.env_id}: the screen is not a palette lookup')
+        px = self._lut.take(idx)
+    px = px.view(np.uint8).reshape(*idx.shape, 4)
+    return cv2.extractChannel(px, 0) if self.cfg.grayscale else cv2.cvtColor(px, cv2.COLOR_RGBA2RGB)
+
+# %% ../nbs/01_envs.ipynb #48a0e55e
+@patch
+def _frame(self:AtariEnv):
+    "The screen, shrunk with `INTER_AREA`; only the bands of rows that changed since the last step are made again."
+    (cur, prev), (bcur, bprev), s, b = self._screens, self._bands, self.cfg.size, self._band
+    self.ale.getScreen(cur)                          # palette indices: 1 byte a pixel, much cheaper than RGB
+    if self._stale or not b:
+        obs = cv2.resize(self._colours(cur), (s, s), interpolation=cv2.INTER_AREA).reshape(s, s, -1)
+    else:
+        obs, d, w = self._obs.copy(), s * b // cur.shape[0], cur.shape[1]   # d frame rows per band
+        ch = np.flatnonzero((bcur != bprev).any(1))                         # the bands that changed
+        if len(ch):
+            obs.reshape(len(bcur), -1)[ch] = self._shrink(cur.reshape(len(bcur), -1), ch.tolist(), (s, d, w))
+    self._screens, self._bands, self._stale = [prev, cur], [bprev, bcur], False
+    return obs
+
+@patch
+def _shrink(self:AtariEnv, bands, ch:list, sizes:tuple) -> np.ndarray:
+    """Frame rows of the bands `ch` (one band of palette indices per row of `bands`): remembered ones, the rest shrunk
+    together."""
+    (s, d, w), memo = sizes, self._shrunk
+    keys = [bands[j].tobytes() for j in ch]
+    rows = [memo.get(k) for k in keys]
+    new = [i for i, r in enumerate(rows) if r is None]
+    if new:   # stacked into one image: each band shrinks alone, so one resize does them all
+        small = cv2.resize(self._colours(bands[[ch[i] for i in new]].reshape(-1, w)), (s, len(new) * d),
+                           interpolation=cv2.INTER_AREA)
+        if len(memo) + len(new) > self._shrunk_max: memo.clear()
+        for i, r in zip(new, small.reshape(len(new), -1)): rows[i] = memo[keys[i]] = r.tobytes()
+    return np.frombuffer(b''.join(rows), np.uint8).reshape(len(ch), -1)
+
+# %% ../nbs/01_envs.ipynb #7ad01f30
+@patch
+def _info(self:AtariEnv) -> dict:
+    info = {}
+    if self.montezuma:
+        ram = self.ale.getRAM()
+        info.update(room=int(ram[3]), x=int(ram[42]), y=int(ram[43]))
+    info['lives'] = int(self.ale.lives())
+    return info
+
+@patch
+def reset(self:AtariEnv, *, seed:int|None=None, # reseed the emulator and the sticky draws; the first reset uses
+                                                 # `cfg.seed`
+          options:dict|None=None):               # unused (gymnasium API)
+    "Start a new episode: `(obs, info)`."
+    if seed is None and not self._reset_once: seed = self.cfg.seed
+    self._reset_once = True
+    gym.Env.reset(self, seed=seed)                       # `np_random` draws the sticky repeats
+    self._env.reset(seed=seed)
+    self._t, self._prev, self._stale = 0, 0, True
+    self._obs = self._frame()
+    return self._obs, self._info()
+
+@patch
+def step(self:AtariEnv, action:int # an index into `action_names`
+        ):
+    "Play `action` for `frame_skip` frames: `(obs, reward, terminated, truncated, info)`."
+    a = self._ale_actions[action_index(action, self.action_space.n, self.action_names, self.cfg.env_id)]
+    reward, p, act = 0.0, self.cfg.sticky, self.ale.act
+    for _ in range(self.cfg.frame_skip):   # ALE's sticky actions: each frame repeats the last one with probability p
+        if not (p and self.np_random.random() < p): self._prev = a
+        reward += act(_ALE_ACTIONS[self._prev])
+    self._t += 1
+    truncated = (self.ale.game_truncated()
+                 or (self.cfg.max_actions is not None and self._t >= self.cfg.max_actions))
+    self._obs = self._frame()
+    return self._obs, float(reward), bool(self.ale.game_over(with_truncation=False)), bool(truncated), self._info()
+
+# %% ../nbs/01_envs.ipynb #ae2d9ba7
+@patch
+def clone_state(self:AtariEnv) -> EnvState:
+    "Snapshot of the emulator and its RNG, and of the sticky-action RNG and last action, so replay is exact."
+    inner = (self.ale.cloneState(include_rng=True), self.np_random.bit_generator.state, self._prev)
+    return EnvState(inner, self._t, self._obs.copy(), self._info())
+
+@patch
+def restore_state(self:AtariEnv, state:EnvState):
+    "Go back to `state`; returns its `(obs, info)`."
+    ale_state, self.np_random.bit_generator.state, self._prev = state.inner
+    self.ale.restoreState(ale_state)
+    self._t, self._obs, self._stale = state.t, state.obs.copy(), True
+    return self._obs, dict(state.info)
 
 # %% ../nbs/01_envs.ipynb #be436f0f
 def cell(frame:np.ndarray, # a uint8 frame, (H, W, 3), (H, W, 1) or (H, W)
@@ -197,7 +224,7 @@ def cell(frame:np.ndarray, # a uint8 frame, (H, W, 3), (H, W, 1) or (H, W)
     small = cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA)
     return (small.astype(np.uint16) * levels // 256).astype(np.uint8).tobytes()
 
-# %% ../nbs/01_envs.ipynb #8097c278
+# %% ../nbs/01_envs.ipynb #9141ec92
 @dataclasses.dataclass(frozen=True)
 class RandomTransitionsConfig(Config):
     "A synthetic env: a seeded random table state x action -> next state, optionally with narrow passages."
@@ -214,44 +241,44 @@ class RandomTransitionsConfig(Config):
 
 RANDOM_TRANSITIONS_ID = 'learnmax/RandomTransitions-v0'
 
+# %% ../nbs/01_envs.ipynb #533ee286
+def _open_states(cfg:RandomTransitionsConfig) -> int:
+    "The number of open states of `cfg`, once its fields are checked: a ValueError names the first wrong one."
+    if cfg.obs not in ('token', 'image'): raise ValueError(f"obs must be 'token' or 'image', got {cfg.obs!r}")
+    if not 0 < cfg.n_states <= 2**32 or cfg.n_actions < 1 or cfg.episode_len < 1:
+        raise ValueError(f'need 0 < n_states <= 2**32, n_actions >= 1, episode_len >= 1: {cfg}')
+    if cfg.passages < 0: raise ValueError(f'passages must be >= 0, got {cfg.passages}')
+    if cfg.passage_len < 1: raise ValueError(f'passage_len must be >= 1, got {cfg.passage_len}')
+    n_open = cfg.n_states - cfg.passages * cfg.passage_len   # states 0..n_open-1 are open, the rest passages
+    if n_open < 1:
+        raise ValueError(f'passages * passage_len must be < n_states (at least one open state): '
+                         f'{cfg.passages} * {cfg.passage_len} >= n_states={cfg.n_states}')
+    if cfg.start_state is not None and not 0 <= cfg.start_state < n_open:
+        raise ValueError(f'start_state must be an open state, 0..{n_open - 1} '
+                         f'(below n_states - passages * passage_len), got {cfg.start_state}')
+    return n_open
+
+# %% ../nbs/01_envs.ipynb #5700c959
 class RandomTransitionsEnv(gym.Env):
-    "Deterministic random transitions, optionally with narrow passages; observations: state tokens or patterns; `info['state']`."
+    "Deterministic random transitions, optionally with narrow passages; obs: state tokens or patterns; `info['state']`."
     metadata = {'render_modes': ['rgb_array']}
 
-    def __init__(self, cfg:RandomTransitionsConfig|None=None, # the table's config (default: `RandomTransitionsConfig()`)
+    def __init__(self, cfg:RandomTransitionsConfig|None=None, # the table's config (default:
+                                                              # `RandomTransitionsConfig()`)
                  **overrides):                                # fields of `cfg` to change
         self.cfg = cfg = (cfg or RandomTransitionsConfig()).replace(**overrides)
-        if cfg.obs not in ('token', 'image'): raise ValueError(f"obs must be 'token' or 'image', got {cfg.obs!r}")
-        if not 0 < cfg.n_states <= 2**32 or cfg.n_actions < 1 or cfg.episode_len < 1:
-            raise ValueError(f'need 0 < n_states <= 2**32, n_actions >= 1, episode_len >= 1: {cfg}')
-        if cfg.passages < 0: raise ValueError(f'passages must be >= 0, got {cfg.passages}')
-        if cfg.passage_len < 1: raise ValueError(f'passage_len must be >= 1, got {cfg.passage_len}')
-        self.n_open = cfg.n_states - cfg.passages * cfg.passage_len   # states 0..n_open-1 are open, the rest passages
-        if self.n_open < 1:
-            raise ValueError(f'passages * passage_len must be < n_states (at least one open state): '
-                             f'{cfg.passages} * {cfg.passage_len} >= n_states={cfg.n_states}')
-        if cfg.start_state is not None and not 0 <= cfg.start_state < self.n_open:
-            raise ValueError(f'start_state must be an open state, 0..{self.n_open - 1} '
-                             f'(below n_states - passages * passage_len), got {cfg.start_state}')
+        self.n_open = _open_states(cfg)   # states 0..n_open-1 are open, the rest passages
         rng = np.random.default_rng(cfg.seed)
         self.table = rng.integers(cfg.n_states, size=(cfg.n_states, cfg.n_actions))
         self._mul, self._add = int(rng.integers(2**31)) * 2 + 1, int(rng.integers(2**32))   # odd: a bijection mod 2**32
-        if cfg.passages: self.table = _carve_passages(self.table, cfg)   # the uniform table first: passages=0 changes nothing
+        if cfg.passages: self.table = _carve_passages(self.table, cfg)   # the uniform table first: passages=0
+                                                                         # changes nothing
         self.action_names = tuple(f'A{i}' for i in range(cfg.n_actions))
         self.action_space = spaces.Discrete(cfg.n_actions)
         self.observation_space = (spaces.Discrete(cfg.n_states) if cfg.obs == 'token' else
                                   spaces.Box(0, 255, (cfg.image_size, cfg.image_size, 1), np.uint8))
         self.info_keys, self.render_mode = ('state',), 'rgb_array'
         self.state, self._t = 0, 0
-
-    def render_state(self, state:int) -> np.ndarray:
-        "The (image_size, image_size, 1) uint8 pattern of `state`."
-        code = (int(state) * self._mul + self._add) % 2**32
-        grid = np.array([(code >> 2 * i) & 3 for i in range(16)], dtype=np.uint8).reshape(4, 4) * 85
-        s = self.cfg.image_size
-        return cv2.resize(grid, (s, s), interpolation=cv2.INTER_NEAREST)[..., None]
-
-    def _obs(self): return int(self.state) if self.cfg.obs == 'token' else self.render_state(self.state)
 
     def reset(self, *, seed:int|None=None, # seeds the start state (an open one) when `start_state` is None
               options:dict|None=None):      # unused (gymnasium API)
@@ -278,11 +305,24 @@ class RandomTransitionsEnv(gym.Env):
 if RANDOM_TRANSITIONS_ID not in gym.registry:
     gym.register(RANDOM_TRANSITIONS_ID, entry_point=RandomTransitionsEnv)
 
+# %% ../nbs/01_envs.ipynb #3916c9b9
+@patch
+def render_state(self:RandomTransitionsEnv, state:int) -> np.ndarray:
+    "The (image_size, image_size, 1) uint8 pattern of `state`."
+    code = (int(state) * self._mul + self._add) % 2**32
+    grid = np.array([(code >> 2 * i) & 3 for i in range(16)], dtype=np.uint8).reshape(4, 4) * 85
+    s = self.cfg.image_size
+    return cv2.resize(grid, (s, s), interpolation=cv2.INTER_NEAREST)[..., None]
+
+@patch
+def _obs(self:RandomTransitionsEnv):
+    return int(self.state) if self.cfg.obs == 'token' else self.render_state(self.state)
+
 # %% ../nbs/01_envs.ipynb #8f641694
 def reach_depth(table:np.ndarray, # (n_states, n_actions) transitions: `table[state, action]` is the next state
                 start:int=0       # the state the actions start from
                ) -> np.ndarray:
-    "Fewest actions from `start` to each state (breadth first), int64 (n_states,); -1 where no action sequence gets there."
+    "Fewest actions from `start` to each state (breadth first), int64 (n_states,); -1 where none gets there."
     table = np.asarray(table)
     depth = np.full(len(table), -1, dtype=np.int64)
     depth[start], frontier, d = 0, np.array([start]), 0
@@ -292,6 +332,7 @@ def reach_depth(table:np.ndarray, # (n_states, n_actions) transitions: `table[st
         depth[frontier] = d
     return depth
 
+# %% ../nbs/01_envs.ipynb #ff93e3fe
 def _carve_passages(table:np.ndarray,          # the uniform (n_states, n_actions) table, left unchanged
                     cfg:RandomTransitionsConfig # the env's config, with `passages` > 0
                    ) -> np.ndarray:
@@ -299,7 +340,8 @@ def _carve_passages(table:np.ndarray,          # the uniform (n_states, n_action
     S, A = table.shape
     P, L = cfg.passages, cfg.passage_len
     n_open = S - P * L
-    rng = np.random.default_rng([cfg.seed, 1])       # a stream of its own: the uniform table is the one without passages
+    rng = np.random.default_rng([cfg.seed, 1])       # a stream of its own: the uniform table is the one without
+                                                     # passages
     t = table.copy()
     into = t[:n_open] >= n_open                      # open states lead only to open states...
     t[:n_open][into] = rng.integers(n_open, size=int(into.sum()))
@@ -316,7 +358,8 @@ def _carve_passages(table:np.ndarray,          # the uniform (n_states, n_action
         t[chain] = s                                  # a wrong action falls back to the entrance's open state
         t[chain[:-1], right[c, :-1]] = chain[1:]
         t[chain[-1]] = rng.integers(n_open, size=A)   # the deep end leads out to open states, its right action to
-        t[chain[-1], right[c, -1]] = t[s, a]          # where the entrance pair led before: no open state is cut off
+        t[chain[-1], right[c, -1]] = t[s, a]          # where the entrance pair led before: no open state is cut
+                                                      # off
         t[s, a] = chain[0]
     return t
 

@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 import torch
 import torch.distributed as dist
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 from .config import RunDir, atomic_torch_save, check_resume
@@ -51,15 +52,16 @@ class Checkpoints:
         except Exception as e:
             what = f'{path} cannot be read, it is truncated or corrupt ({type(e).__name__}: {str(e)[:120]})'
             if path == self.path and self.prev.exists():
-                raise CheckpointError(f'{what}. The previous checkpoint {self.prev.name} is kept: move {path.name} away '
-                                      f'(or delete it) and run again to resume from {self.prev.name}') from None
-            raise CheckpointError(f'{what}, and there is no earlier checkpoint: delete {path.name} and start the run again') from None
+                raise CheckpointError(f'{what}. The previous checkpoint {self.prev.name} is kept: move {path.name} '
+                                      f'away (or delete it) and run again to resume from {self.prev.name}') from None
+            raise CheckpointError(f'{what}, and there is no earlier checkpoint: delete {path.name} and start the run '
+                                  'again') from None
 
     def clear(self):
         "Delete the checkpoints (a new run in the same folder)."
         for p in (self.path, self.prev, self.path.with_name(self.path.stem + '.next.pt')): p.unlink(missing_ok=True)
 
-# %% ../nbs/00b_loop.ipynb #9846918d
+# %% ../nbs/00b_loop.ipynb #4c1d3f2a
 class Loop:
     "Steps with metric records, evaluations and checkpoints on a schedule, a progress bar, and resume."
     def __init__(self, run:RunDir,        # the run's folder (config.json, metrics.jsonl, checkpoints)
@@ -73,65 +75,74 @@ class Loop:
                  rank:int=0, world:int=1):# this process and the number of processes (torchrun)
         for name, v in dict(n_steps=n_steps, ckpt_every=ckpt_every, log_every=log_every).items():
             if v < 1: raise ValueError(f'Loop needs {name} >= 1, got {v}')
-        self.run_dir, self.n_steps, self.ckpt_every, self.log_every, self.eval_every = run, n_steps, ckpt_every, log_every, eval_every
+        self.run_dir, self.n_steps, self.ckpt_every = run, n_steps, ckpt_every
+        self.log_every, self.eval_every = log_every, eval_every
         self.desc, self.progress, self.postfix, self.rank, self.world = desc, progress, postfix, rank, world
         self.ckpt = Checkpoints(run.path)
 
     def logs(self, s:int) -> bool:
-        "Whether step `s` writes a metric record (every `log_every`-th step and the last; an early end too, which `run` adds)."
+        """Whether step `s` writes a metric record (every `log_every`-th step and the last; an early end too, which
+        `run` adds)."""
         return s % self.log_every == 0 or s == self.n_steps
 
-    def start(self, configs:dict, # name -> config, recorded in config.json
-              seed:int):          # the run's seed, recorded too
-        "Begin a new run in the folder: config.json, no metrics, no checkpoint."
-        if self.rank: return
-        RunDir(self.run_dir.path, configs=configs, seed=seed)
-        self.run_dir.metrics_path.unlink(missing_ok=True); self.ckpt.clear()
+# %% ../nbs/00b_loop.ipynb #6fd238cd
+@patch
+def start(self:Loop, configs:dict, # name -> config, recorded in config.json
+          seed:int):          # the run's seed, recorded too
+    "Begin a new run in the folder: config.json, no metrics, no checkpoint."
+    if self.rank: return
+    RunDir(self.run_dir.path, configs=configs, seed=seed)
+    self.run_dir.metrics_path.unlink(missing_ok=True); self.ckpt.clear()
 
-    def resume(self, configs:dict,   # name -> config dict (`to_dict()`) of this run
-               ignore:dict|None=None # name -> fields that may differ (e.g. a longer `n_steps`)
-              ) -> dict:
-        "The newest checkpoint's state, after checking that it was made with `configs`; metrics cut back to its step."
-        ck = self.ckpt.load()
-        for what, saved in ck['configs'].items():
-            if saved is not None and configs.get(what) is not None:
-                check_resume(saved, configs[what], what, self.ckpt.path, ignore=(ignore or {}).get(what, ()))
-        if self.rank == 0: self.run_dir.rewind(ck['step'])
-        return ck
+@patch
+def resume(self:Loop, configs:dict,   # name -> config dict (`to_dict()`) of this run
+           ignore:dict|None=None # name -> fields that may differ (e.g. a longer `n_steps`)
+          ) -> dict:
+    "The newest checkpoint's state, after checking that it was made with `configs`; metrics cut back to its step."
+    ck = self.ckpt.load()
+    for what, saved in ck['configs'].items():
+        if saved is not None and configs.get(what) is not None:
+            check_resume(saved, configs[what], what, self.ckpt.path, ignore=(ignore or {}).get(what, ()))
+    if self.rank == 0: self.run_dir.rewind(ck['step'])
+    return ck
 
-    def save(self, state:dict, step:int, configs:dict):
-        "Checkpoint `state` after `step` (rank 0), with the configs that `resume` will check."
-        if self.rank == 0: self.ckpt.save({**state, 'step': step, 'configs': configs})
-        if self.world > 1: dist.barrier()
+@patch
+def save(self:Loop, state:dict, step:int, configs:dict):
+    "Checkpoint `state` after `step` (rank 0), with the configs that `resume` will check."
+    if self.rank == 0: self.ckpt.save({**state, 'step': step, 'configs': configs})
+    if self.world > 1: dist.barrier()
 
-    def run(self, start:int,                 # steps already done
-            step:Callable,                   # step(s, log) -> metrics of step s (recorded when log, or with an evaluation)
-            state:Callable,                  # state(s) -> dict to checkpoint after step s
-            configs:dict,                    # name -> config dict, stored in every checkpoint
-            evaluate:Callable|None=None,     # evaluate(s) -> held-out metrics
-            stop_at:int|None=None,           # stop after this step, with a checkpoint, as if killed
-            should_stop:Callable|None=None,  # should_stop() -> True ends the run after this step, with a checkpoint
-           ) -> int:
-        "Run steps `start+1..n_steps`; returns the last step done."
-        bar = tqdm(total=self.n_steps, initial=start, desc=self.desc, disable=not self.progress or self.rank > 0)
-        s = start
-        try:
-            for s in range(start + 1, self.n_steps + 1):
-                end = s == self.n_steps
-                log = self.logs(s)
-                rec = step(s, log) or {}
-                end = end or bool(should_stop and should_stop())   # an early end is recorded like the last step
-                log = log or end
-                evaluated = evaluate is not None and (end or bool(self.eval_every) and s % self.eval_every == 0)
-                if evaluated: rec = {**rec, **evaluate(s)}
-                if (log or evaluated) and rec and self.rank == 0:
-                    self.run_dir.log(**{'step': s, **rec})
-                    bar.set_postfix({k: f'{rec[k]:.3g}' for k in self.postfix if k in rec}, refresh=False)
-                bar.update(1)
-                if s % self.ckpt_every == 0 or end or s == stop_at: self.save(state(s), s, configs)
-                if end or s == stop_at: break
-        finally: bar.close()
-        return s
+# %% ../nbs/00b_loop.ipynb #1abc9da5
+@patch
+def run(self:Loop, start:int,            # steps already done
+        step:Callable,                   # step(s, log) -> metrics of step s (recorded when log, or with an
+                                         # evaluation)
+        state:Callable,                  # state(s) -> dict to checkpoint after step s
+        configs:dict,                    # name -> config dict, stored in every checkpoint
+        evaluate:Callable|None=None,     # evaluate(s) -> held-out metrics
+        stop_at:int|None=None,           # stop after this step, with a checkpoint, as if killed
+        should_stop:Callable|None=None,  # should_stop() -> True ends the run after this step, with a checkpoint
+       ) -> int:
+    "Run steps `start+1..n_steps`; returns the last step done."
+    bar = tqdm(total=self.n_steps, initial=start, desc=self.desc, disable=not self.progress or self.rank > 0)
+    s = start
+    try:
+        for s in range(start + 1, self.n_steps + 1):
+            end = s == self.n_steps
+            log = self.logs(s)
+            rec = step(s, log) or {}
+            end = end or bool(should_stop and should_stop())   # an early end is recorded like the last step
+            log = log or end
+            evaluated = evaluate is not None and (end or bool(self.eval_every) and s % self.eval_every == 0)
+            if evaluated: rec = {**rec, **evaluate(s)}
+            if (log or evaluated) and rec and self.rank == 0:
+                self.run_dir.log(**{'step': s, **rec})
+                bar.set_postfix({k: f'{rec[k]:.3g}' for k in self.postfix if k in rec}, refresh=False)
+            bar.update(1)
+            if s % self.ckpt_every == 0 or end or s == stop_at: self.save(state(s), s, configs)
+            if end or s == stop_at: break
+    finally: bar.close()
+    return s
 
 # %% ../nbs/00b_loop.ipynb #3b429445
 class BatchSampler:
@@ -140,7 +151,8 @@ class BatchSampler:
                  batch_size:int,       # global batch
                  seed:int=0,           # seeds the permutations
                  rank:int=0, world:int=1,   # this process and the number of processes
-                 weights=None):        # (n,) relative weights: an epoch is n draws with replacement in these proportions
+                 weights=None):        # (n,) relative weights: an epoch is n draws with replacement in these
+                                       # proportions
         if n < batch_size: raise ValueError(f'{n} training examples are fewer than one batch of {batch_size}')
         if batch_size % world: raise ValueError(f'the global batch {batch_size} does not split over {world} processes')
         self.n, self.batch_size, self.seed, self.rank, self.world = n, batch_size, seed, rank, world
@@ -153,7 +165,8 @@ class BatchSampler:
     def _permutation(self):
         if self._perm is None or self._perm[0] != self.epoch:
             g = np.random.default_rng([self.seed, self.epoch])
-            self._perm = (self.epoch, g.permutation(self.n) if self.weights is None else g.choice(self.n, self.n, p=self.weights))
+            perm = g.permutation(self.n) if self.weights is None else g.choice(self.n, self.n, p=self.weights)
+            self._perm = (self.epoch, perm)
         return self._perm[1]
     def next(self) -> np.ndarray:
         "This process's share of the next global batch."

@@ -31,7 +31,7 @@ class ReplayConfig(Config):
 class ReplayWarning(UserWarning):
     "Reopening a buffer found (and dropped) partial data left by a crash."
 
-# %% ../nbs/02_replay.ipynb #c52ca7b2
+# %% ../nbs/02_replay.ipynb #b122ccf5
 _SMALL = ('actions', 'episode_ids', 'steps', 'dones')
 
 def _ints(name, x, n):
@@ -40,8 +40,20 @@ def _ints(name, x, n):
     if x.dtype.kind not in 'iub': raise ReplayError(f'{name} must be integers, got dtype {x.dtype}')
     return x.astype(np.int64)
 
+def _writer_lock(path:Path):
+    "Create the folder `path` and hold its writer lock (the file `lock`): a ReplayError if another writer holds it."
+    path.mkdir(parents=True, exist_ok=True)
+    lock = open(path/'lock', 'a')
+    try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise ReplayError(f'{path} is open for writing by another ReplayBuffer (in this process or another): close '
+                          f'that one first, or open this one with readonly=True') from None
+    return lock
+
+# %% ../nbs/02_replay.ipynb #2154daf2
 class ReplayBuffer:
-    "A disk-backed, append-only, chunked buffer of steps: frames (or token ids), actions, episode ids, done flags, extras."
+    "A disk-backed, append-only, chunked buffer of steps: frames (or token ids), actions, episode ids, dones, extras."
     def __init__(self,
                  path:str|Path,                # the buffer's folder (created if new)
                  frame_shape:tuple|None=None,  # per-row frame shape, e.g. (84, 84, 3); needed to create
@@ -52,14 +64,7 @@ class ReplayBuffer:
                  readonly:bool=False,          # open without the writer lock and never change a file
                  verify:bool=False):           # check every chunk's frame checksum now (otherwise on first read)
         self.path, self.cfg, self.readonly = Path(path), cfg or ReplayConfig(), readonly
-        self._lock = None
-        if not readonly:
-            self.path.mkdir(parents=True, exist_ok=True)
-            self._lock = open(self.path/'lock', 'a')
-            try: fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self._lock.close(); raise ReplayError(f'{self.path} is open for writing by another ReplayBuffer (in this process or another): close '
-                                               f'that one first, or open this one with readonly=True') from None
+        self._lock = None if readonly else _writer_lock(self.path)
         try: self._setup(frame_shape, n_actions, frame_dtype, extras, verify)
         except BaseException: self.close(); raise
 
@@ -78,7 +83,8 @@ class ReplayBuffer:
             meta = dict(format=1, buffer_id=uuid.uuid4().hex, **given)
             atomic_write(self.path/'meta.json', json.dumps(meta, indent=1))
         self.meta, self.buffer_id, self.n_actions = meta, meta['buffer_id'], meta['n_actions']
-        self.frame_shape, self.frame_dtype, self.extras = tuple(meta['frame_shape']), np.dtype(meta['frame_dtype']), tuple(meta['extras'])
+        self.frame_shape, self.frame_dtype = tuple(meta['frame_shape']), np.dtype(meta['frame_dtype'])
+        self.extras = tuple(meta['extras'])
         self.columns = ('frames',) + _SMALL + self.extras
         self._recover(verify)
 
@@ -91,24 +97,31 @@ class ReplayBuffer:
     def __exit__(self, *exc): self.close()
     def __getstate__(self): return {**self.__dict__, '_lock': None, 'readonly': True, '_cache': {}}
 
-# %% ../nbs/02_replay.ipynb #94e46814
-@patch
-def _recover(self:ReplayBuffer, verify:bool):
-    self.dropped, good = [], []
-    for p in sorted(self.path.glob('chunk_*.bin')):
+# %% ../nbs/02_replay.ipynb #9848e1a3
+def _scan(path:Path, buffer_id:str, columns:tuple, verify:bool) -> tuple:
+    "The chunks in `path` that are whole and ours, each with its small columns; and the partial files, and why."
+    dropped, good = [], []
+    for p in sorted(path.glob('chunk_*.bin')):
         try:
             h = read_chunk_header(p)
-            if h['buffer_id'] != self.buffer_id:
-                raise ForeignChunkError(f'{p.name} belongs to buffer {h["buffer_id"]}, not to this buffer {self.buffer_id}: '
-                                        'refusing to open (move the file away)')
+            if h['buffer_id'] != buffer_id:
+                raise ForeignChunkError(f'{p.name} belongs to buffer {h["buffer_id"]}, not to this buffer '
+                                        f'{buffer_id}: refusing to open (move the file away)')
             c = Chunk(p, h)
-            if set(c.cols) != set(self.columns): raise CorruptChunkError(f'{p.name}: columns {sorted(c.cols)} differ from meta.json')
-            small = {k: np.array(c.column(k)) for k in self.columns[1:]}   # checks the small columns' CRCs
+            if set(c.cols) != set(columns):
+                raise CorruptChunkError(f'{p.name}: columns {sorted(c.cols)} differ from meta.json')
+            small = {k: np.array(c.column(k)) for k in columns[1:]}   # checks the small columns' CRCs
             if verify: c.column('frames')
             good.append((c, small))
-        except CorruptChunkError as e: self.dropped.append(dict(file=p.name, bytes=p.stat().st_size, reason=str(e)))
-    for p in sorted(self.path.glob('.*.tmp')):
-        self.dropped.append(dict(file=p.name, bytes=p.stat().st_size, reason='temporary file of an interrupted write'))
+        except CorruptChunkError as e: dropped.append(dict(file=p.name, bytes=p.stat().st_size, reason=str(e)))
+    for p in sorted(path.glob('.*.tmp')):
+        dropped.append(dict(file=p.name, bytes=p.stat().st_size, reason='temporary file of an interrupted write'))
+    return good, dropped
+
+# %% ../nbs/02_replay.ipynb #89cf1947
+@patch
+def _recover(self:ReplayBuffer, verify:bool):
+    good, self.dropped = _scan(self.path, self.buffer_id, self.columns, verify)
     if not self.readonly:
         for rec in self.dropped:
             p = self.path/rec['file']
@@ -116,7 +129,8 @@ def _recover(self:ReplayBuffer, verify:bool):
             else: (self.path/'dropped').mkdir(exist_ok=True); p.rename(self.path/'dropped'/p.name)
     if self.dropped:
         warnings.warn(f'{self.path}: dropped {len(self.dropped)} partial file(s): ' +
-                      '; '.join(f"{r['reason']} ({r['file']}, {r['bytes']} bytes)" for r in self.dropped), ReplayWarning)
+                      '; '.join(f"{r['reason']} ({r['file']}, {r['bytes']} bytes)" for r in self.dropped),
+                      ReplayWarning)
     self._chunks = [c for c, _ in good]
     self._small = [s for _, s in good]
     self._starts = np.cumsum([0] + [c.n for c in self._chunks])
@@ -128,7 +142,84 @@ def _recover(self:ReplayBuffer, verify:bool):
     self._next_step = dict(zip(last[0].tolist(), (steps[::-1][last[1]] + 1).tolist()))
     self._finished = set(np.unique(eps[dones.astype(bool)]).tolist())
 
-# %% ../nbs/02_replay.ipynb #b43bf9f7
+# %% ../nbs/02_replay.ipynb #aedc3b2c
+@patch
+def __len__(self:ReplayBuffer) -> int: return int(self._starts[-1]) + self._n_open
+
+@patch(as_prop=True)
+def n_chunks(self:ReplayBuffer) -> int: return len(self._chunks)   # chunk files written (the open rows not counted)
+
+@patch
+def column(self:ReplayBuffer,
+           name:str  # a column other than 'frames': 'actions', 'episode_ids', 'steps', 'dones' or an extra
+          ) -> np.ndarray:
+    "One small column over all rows, in append order (kept in memory)."
+    if name == 'frames' or name not in self.columns:
+        raise KeyError(f'{name!r} is not a small column of {self.columns}')
+    if name not in self._cache:
+        dt = np.bool_ if name == 'dones' else np.int64
+        parts = [s[name] for s in self._small] + ([self._open[name][:self._n_open]] if self._n_open else [])
+        self._cache[name] = np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
+    return self._cache[name]
+
+# %% ../nbs/02_replay.ipynb #91098460
+@patch
+def _check_frames(self:ReplayBuffer, frames:np.ndarray, n:int):
+    "A ReplayError unless `frames` (`n` rows) have this buffer's frame shape and fit its dtype."
+    if frames.shape[1:] != self.frame_shape:
+        raise ReplayError(f'frames have shape {frames.shape[1:]} per row but this buffer stores {self.frame_shape}')
+    if frames.dtype != self.frame_dtype:
+        info = np.iinfo(self.frame_dtype) if self.frame_dtype.kind in 'iu' else None
+        if not (info and frames.dtype.kind in 'iu' and (np.can_cast(frames.dtype, self.frame_dtype)
+                or n == 0 or (frames.min() >= info.min and frames.max() <= info.max))):
+            raise ReplayError(f'frames have dtype {frames.dtype} but this buffer stores {self.frame_dtype}')
+
+# %% ../nbs/02_replay.ipynb #6fd13cd7
+@patch
+def _episode_steps(self:ReplayBuffer, episode_ids:np.ndarray, dones:np.ndarray) -> tuple:
+    "Each row's step in its episode, and each episode's next step; a ReplayError if a row breaks an episode rule."
+    steps, updates = np.empty(len(episode_ids), np.int64), {}
+    ids, inv = np.unique(episode_ids, return_inverse=True)
+    for j, ep in enumerate(ids.tolist()):
+        rows = np.flatnonzero(inv == j)
+        if ep in self._finished:
+            raise ReplayError(f'episode {ep} has already ended (done was appended): rows after done, or an episode id '
+                              'going back to a finished episode, are refused')
+        if dones[rows[:-1]].any():
+            raise ReplayError(f'episode {ep}: done=True is followed by more rows of the same episode')
+        steps[rows] = self._next_step.get(ep, 0) + np.arange(len(rows))
+        updates[ep] = int(steps[rows[-1]]) + 1
+    return steps, updates
+
+# %% ../nbs/02_replay.ipynb #803c59bf
+@patch
+def _add_rows(self:ReplayBuffer, new:dict, n:int):
+    "Copy the `n` rows of the columns `new` into the open chunk, writing it each time it fills."
+    if self._open is None:
+        size = self.cfg.chunk_size
+        self._open = {'frames': np.empty((size, *self.frame_shape), self.frame_dtype),
+                      'actions': np.empty(size, np.int32), 'episode_ids': np.empty(size, np.int64),
+                      'steps': np.empty(size, np.int32), 'dones': np.empty(size, np.bool_),
+                      **{k: np.empty(size, np.int64) for k in self.extras}}
+    i = 0
+    while i < n:
+        k = min(n - i, self.cfg.chunk_size - self._n_open)
+        for name, a in new.items(): self._open[name][self._n_open:self._n_open + k] = a[i:i + k]
+        self._n_open += k; i += k
+        if self._n_open == self.cfg.chunk_size: self.flush()
+
+@patch
+def flush(self:ReplayBuffer):
+    "Write the rows of the open chunk as a complete chunk file of their own (no-op when there are none)."
+    if not self._n_open: return
+    path = self.path/f'chunk_{self._next_index:06d}.bin'
+    write_chunk(path, self.buffer_id, self._next_index, {k: self._open[k][:self._n_open] for k in self.columns})
+    self._chunks.append(Chunk(path))
+    self._small.append({k: self._open[k][:self._n_open].copy() for k in self.columns[1:]})
+    self._starts = np.append(self._starts, self._starts[-1] + self._n_open)
+    self._n_open, self._next_index, self._cache = 0, self._next_index + 1, {}
+
+# %% ../nbs/02_replay.ipynb #c2b72dc2
 @patch
 def append(self:ReplayBuffer,
            frames,          # (n, *frame_shape) frames or token ids; or one frame of `frame_shape`
@@ -144,75 +235,29 @@ def append(self:ReplayBuffer,
         frames, actions, episode_ids, dones = frames[None], [actions], [episode_ids], [dones]
         extras = {k: [v] for k, v in extras.items()}
     n = len(frames) if frames.ndim else 0
-    if frames.shape[1:] != self.frame_shape:
-        raise ReplayError(f'frames have shape {frames.shape[1:]} per row but this buffer stores {self.frame_shape}')
-    if frames.dtype != self.frame_dtype:
-        info = np.iinfo(self.frame_dtype) if self.frame_dtype.kind in 'iu' else None
-        if not (info and frames.dtype.kind in 'iu' and (np.can_cast(frames.dtype, self.frame_dtype)
-                or n == 0 or (frames.min() >= info.min and frames.max() <= info.max))):
-            raise ReplayError(f'frames have dtype {frames.dtype} but this buffer stores {self.frame_dtype}')
+    self._check_frames(frames, n)
     actions, episode_ids = _ints('actions', actions, n), _ints('episode_ids', episode_ids, n)
     if n and (actions.min() < 0 or actions.max() >= self.n_actions):
-        raise ReplayError(f'action {actions[(actions < 0) | (actions >= self.n_actions)][0]} is out of range(n_actions={self.n_actions})')
+        bad = actions[(actions < 0) | (actions >= self.n_actions)][0]
+        raise ReplayError(f'action {bad} is out of range(n_actions={self.n_actions})')
     if n and episode_ids.min() < 0: raise ReplayError('episode ids must be non-negative')
     dones = _ints('dones', dones, n)
     if n and (dones.min() < 0 or dones.max() > 1): raise ReplayError('dones must be booleans')
-    if set(extras) != set(self.extras): raise ReplayError(f'extras given {sorted(extras)}, this buffer has {list(self.extras)}')
+    if set(extras) != set(self.extras):
+        raise ReplayError(f'extras given {sorted(extras)}, this buffer has {list(self.extras)}')
     extras = {k: _ints(k, extras[k], n) for k in self.extras}
-    steps, updates = np.empty(n, np.int64), {}
-    ids, inv = np.unique(episode_ids, return_inverse=True)
-    for j, ep in enumerate(ids.tolist()):
-        rows = np.flatnonzero(inv == j)
-        if ep in self._finished:
-            raise ReplayError(f'episode {ep} has already ended (done was appended): rows after done, or an episode id '
-                              'going back to a finished episode, are refused')
-        if dones[rows[:-1]].any(): raise ReplayError(f'episode {ep}: done=True is followed by more rows of the same episode')
-        steps[rows] = self._next_step.get(ep, 0) + np.arange(len(rows))
-        updates[ep] = int(steps[rows[-1]]) + 1
+    steps, updates = self._episode_steps(episode_ids, dones)
     # --- everything is valid: now mutate ---
-    if self._open is None:
-        self._open = {'frames': np.empty((self.cfg.chunk_size, *self.frame_shape), self.frame_dtype),
-                      'actions': np.empty(self.cfg.chunk_size, np.int32), 'episode_ids': np.empty(self.cfg.chunk_size, np.int64),
-                      'steps': np.empty(self.cfg.chunk_size, np.int32), 'dones': np.empty(self.cfg.chunk_size, np.bool_),
-                      **{k: np.empty(self.cfg.chunk_size, np.int64) for k in self.extras}}
     new = dict(frames=frames, actions=actions, episode_ids=episode_ids, steps=steps, dones=dones, **extras)
     self._next_step.update(updates); self._finished.update(episode_ids[dones.astype(bool)].tolist()); self._cache = {}
-    i = 0
-    while i < n:
-        k = min(n - i, self.cfg.chunk_size - self._n_open)
-        for name, a in new.items(): self._open[name][self._n_open:self._n_open + k] = a[i:i + k]
-        self._n_open += k; i += k
-        if self._n_open == self.cfg.chunk_size: self.flush()
+    self._add_rows(new, n)
     return n
 
+# %% ../nbs/02_replay.ipynb #7b09a186
 @patch
-def flush(self:ReplayBuffer):
-    "Write the rows of the open chunk as a complete chunk file of their own (no-op when there are none)."
-    if not self._n_open: return
-    path = self.path/f'chunk_{self._next_index:06d}.bin'
-    write_chunk(path, self.buffer_id, self._next_index, {k: self._open[k][:self._n_open] for k in self.columns})
-    self._chunks.append(Chunk(path)); self._small.append({k: self._open[k][:self._n_open].copy() for k in self.columns[1:]})
-    self._starts = np.append(self._starts, self._starts[-1] + self._n_open)
-    self._n_open, self._next_index, self._cache = 0, self._next_index + 1, {}
-
-# %% ../nbs/02_replay.ipynb #6bc7d774
-@patch
-def __len__(self:ReplayBuffer) -> int: return int(self._starts[-1]) + self._n_open
-
-@patch(as_prop=True)
-def n_chunks(self:ReplayBuffer) -> int: return len(self._chunks)   # chunk files written (the open rows not counted)
-
-@patch
-def column(self:ReplayBuffer,
-           name:str  # a column other than 'frames': 'actions', 'episode_ids', 'steps', 'dones' or an extra
-          ) -> np.ndarray:
-    "One small column over all rows, in append order (kept in memory)."
-    if name == 'frames' or name not in self.columns: raise KeyError(f'{name!r} is not a small column of {self.columns}')
-    if name not in self._cache:
-        dt = np.bool_ if name == 'dones' else np.int64
-        parts = [s[name] for s in self._small] + ([self._open[name][:self._n_open]] if self._n_open else [])
-        self._cache[name] = np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)
-    return self._cache[name]
+def _frames_of(self:ReplayBuffer, c:int):
+    "The frames of chunk `c`: its memory map, or the open chunk's array when `c` is the number of chunk files."
+    return self._open['frames'] if c == len(self._chunks) else self._chunks[c].column('frames', self.cfg.verify_reads)
 
 @patch
 def frames(self:ReplayBuffer,
@@ -223,10 +268,11 @@ def frames(self:ReplayBuffer,
     out = np.empty((len(rows), *self.frame_shape), self.frame_dtype)
     if not len(rows): return out
     if rows.min() < 0 or rows.max() >= len(self): raise IndexError(f'rows must lie in range({len(self)})')
-    c = int(np.searchsorted(self._starts, rows[0], 'right')) - 1    # fast path: a run of rows within one chunk (a window)
+    c = int(np.searchsorted(self._starts, rows[0], 'right')) - 1    # fast path: a run of rows within one chunk
+                                                                    # (a window)
     if rows[-1] - rows[0] == len(rows) - 1 and (c + 1 == len(self._starts) or rows[-1] < self._starts[c + 1]) \
        and (len(rows) < 3 or (np.diff(rows) == 1).all()):
-        src = self._open['frames'] if c == len(self._chunks) else self._chunks[c].column('frames', self.cfg.verify_reads)
+        src = self._frames_of(c)
         out[:] = src[rows[0] - self._starts[c]:rows[-1] - self._starts[c] + 1]; return out
     cid = np.searchsorted(self._starts, rows, 'right') - 1
     order = np.argsort(cid, kind='stable'); cs = cid[order]         # group the rows by chunk
@@ -234,13 +280,14 @@ def frames(self:ReplayBuffer,
     for a, b in zip(bounds[:-1], bounds[1:]):
         c, idx = cs[a], order[a:b]
         local = rows[idx] - self._starts[c]
-        src = self._open['frames'] if c == len(self._chunks) else self._chunks[c].column('frames', self.cfg.verify_reads)
+        src = self._frames_of(c)
         contiguous = local[-1] - local[0] == len(local) - 1 and (len(local) < 3 or (np.diff(local) == 1).all())
         sel = src[local[0]:local[-1] + 1] if contiguous else src[local]
         if b - a == len(rows): out[:] = sel                           # one chunk: `order` is the identity
         else: out[idx] = sel
     return out
 
+# %% ../nbs/02_replay.ipynb #daf175be
 @patch
 def rows(self:ReplayBuffer, rows) -> dict:
     "Every column of `rows` as a dict of arrays."
@@ -249,10 +296,11 @@ def rows(self:ReplayBuffer, rows) -> dict:
 
 @patch
 def __repr__(self:ReplayBuffer):
-    return (f'ReplayBuffer({str(self.path)!r}: {len(self)} rows, {len(self._chunks)} chunk files + {self._n_open} open rows, '
+    return (f'ReplayBuffer({str(self.path)!r}: {len(self)} rows, {len(self._chunks)} chunk files + '
+            f'{self._n_open} open rows, '
             f'{len(np.unique(self.column("episode_ids")))} episodes, frames {self.frame_shape} {self.frame_dtype})')
 
-# %% ../nbs/02_replay.ipynb #dfd8d45d
+# %% ../nbs/02_replay.ipynb #9e1e28aa
 @patch
 def _index(self:ReplayBuffer):
     if 'index' not in self._cache:
@@ -272,11 +320,13 @@ def windows(self:ReplayBuffer,
     "Start rows of every window of `T` consecutive steps within one episode (in episode, step order)."
     order, pos, s0, s1 = self._index()
     if episodes is not None:
-        keep = np.isin(self.column('episode_ids')[order[s0]], np.asarray(episodes)); s0, s1 = s0[keep], s1[keep]
+        keep = np.isin(self.column('episode_ids')[order[s0]], np.asarray(episodes))
+        s0, s1 = s0[keep], s1[keep]
     n = np.maximum(s1 - s0 - T + 1, 0)
     p = np.repeat(s0, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     return order[p]
 
+# %% ../nbs/02_replay.ipynb #2de47b56
 @patch
 def window_rows(self:ReplayBuffer,
                 starts,   # start rows of windows (from `windows`)
@@ -286,7 +336,8 @@ def window_rows(self:ReplayBuffer,
     order, pos, s0, s1 = self._index()
     p = pos[np.asarray(starts, np.int64)]
     end = s1[np.searchsorted(s0, p, 'right') - 1]
-    if (p + T > end).any(): raise ReplayError(f'the window at row {np.asarray(starts)[p + T > end][0]} of {T} steps runs past its episode')
+    if (p + T > end).any():
+        raise ReplayError(f'the window at row {np.asarray(starts)[p + T > end][0]} of {T} steps runs past its episode')
     return order[p[:, None] + np.arange(T)]
 
 # %% ../nbs/02_replay.ipynb #d01898e0

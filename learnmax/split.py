@@ -31,7 +31,7 @@ def split_episodes(episodes,             # episode ids (repeats are fine, e.g. a
     perm = np.random.default_rng(seed).permutation(eps)
     return np.sort(perm[n_test:]), np.sort(perm[:n_test])
 
-# %% ../nbs/02b_split.ipynb #90d757b5
+# %% ../nbs/02b_split.ipynb #f58a25d3
 def row_digests(buf:ReplayBuffer,    # the buffer
                 batch:int=4096,      # rows read at a time
                ) -> np.ndarray:
@@ -44,6 +44,7 @@ def row_digests(buf:ReplayBuffer,    # the buffer
             out[i + j] = int.from_bytes(h.digest(), 'little')
     return out
 
+# %% ../nbs/02b_split.ipynb #11a1338a
 @dataclasses.dataclass
 class Overlap:
     "How many test windows of `k` steps also occur (same frames and actions) in train."
@@ -64,7 +65,7 @@ def overlap(buf:ReplayBuffer,     # the buffer
             k:int,                # window length in steps
             digests=None,         # `row_digests(buf)`, to reuse across calls
            ) -> Overlap:
-    "Hash every window of `k` steps of train and test episodes and mark the test windows whose sequence occurs in train."
+    "Hash every window of `k` steps of train and test episodes; mark the test windows whose sequence occurs in train."
     dig = row_digests(buf) if digests is None else digests
     keys = lambda starts: dig[buf.window_rows(starts, k)] if len(starts) else np.zeros((0, k), np.uint64)
     tr_starts, te_starts = buf.windows(k, train), buf.windows(k, test)
@@ -72,6 +73,7 @@ def overlap(buf:ReplayBuffer,     # the buffer
     in_train = np.array([r.tobytes() in seen for r in keys(te_starts)], bool)
     return Overlap(k, te_starts, in_train, len(tr_starts))
 
+# %% ../nbs/02b_split.ipynb #067d1c7b
 def dedup_episodes(buf:ReplayBuffer, # the buffer
                    ov:Overlap,       # the result of `overlap`
                   ) -> np.ndarray:
@@ -79,22 +81,25 @@ def dedup_episodes(buf:ReplayBuffer, # the buffer
     ep = buf.column('episode_ids')
     return np.setdiff1d(np.unique(ep[ov.test_starts]), ep[ov.test_starts[ov.in_train]])
 
-# %% ../nbs/02b_split.ipynb #0b653a7a
+# %% ../nbs/02b_split.ipynb #d14eafca
 class WindowDataset(torch.utils.data.Dataset):
     "Windows of `T` consecutive steps of one episode, read from a `ReplayBuffer`, as dicts of tensors."
     def __init__(self,
                  buf:ReplayBuffer,  # the buffer (a snapshot is taken of its index)
                  T:int,             # window length in steps
                  episodes=None,     # only windows of these episodes (default: all)
-                 starts=None):      # exactly these window start rows (e.g. `Overlap.clean_starts`); overrides `episodes`
+                 starts=None):      # exactly these window start rows (e.g. `Overlap.clean_starts`); overrides
+                                    # `episodes`
         self.buf, self.T = buf, T
         self.starts = buf.windows(T, episodes) if starts is None else np.asarray(starts, np.int64)
         self.rows = buf.window_rows(self.starts, T) if len(self.starts) else np.zeros((0, T), np.int64)
     def __len__(self): return len(self.starts)
     def __getitem__(self, i):
         d = self.buf.rows(self.rows[i])
-        return {k: torch.from_numpy(v if k == 'frames' else v.astype(np.bool_ if k == 'dones' else np.int64)) for k, v in d.items()}
+        return {k: torch.from_numpy(v if k == 'frames' else v.astype(np.bool_ if k == 'dones' else np.int64))
+                for k, v in d.items()}
 
+# %% ../nbs/02b_split.ipynb #d6e22fb5
 def collate_windows(batch:list # items of a `WindowDataset`
                    ) -> dict:
     "Stack a list of window dicts into a dict of batched tensors (with `np.stack`: a plain memory copy)."

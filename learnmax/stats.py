@@ -13,13 +13,14 @@ import numpy as np
 # %% auto #0
 __all__ = ['betainc', 't_cdf', 't_quantile', 'describe', 'permutation_test', 'paired_permutation_test', 'compare']
 
-# %% ../nbs/00c_stats.ipynb #4efa3cea
+# %% ../nbs/00c_stats.ipynb #e2db1663
 def _betacf(a:float, b:float, x:float) -> float:
     "Continued fraction of the incomplete beta function (modified Lentz)."
     tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1)
     d = 1 / (d if abs(d) > tiny else tiny); h = d
     for m in range(1, 300):
-        for num in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)), -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+        for num in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                    -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
             d = 1 + num * d; d = 1 / (d if abs(d) > tiny else tiny)
             c = 1 + num / c; c = c if abs(c) > tiny else tiny
             h *= d * c
@@ -34,6 +35,7 @@ def betainc(a:float, b:float, x:float) -> float:
     if x < (a + 1) / (a + b + 2): return math.exp(lb) * _betacf(a, b, x) / a
     return 1 - math.exp(lb) * _betacf(b, a, 1 - x) / b
 
+# %% ../nbs/00c_stats.ipynb #b09c9e86
 def t_cdf(t:float, df:float) -> float:
     "P(T <= t) for Student's t with `df` degrees of freedom."
     p = 0.5 * betainc(df / 2, 0.5, df / (df + t * t))
@@ -48,7 +50,7 @@ def t_quantile(q:float, df:float) -> float:
         lo, hi = (mid, hi) if t_cdf(mid, df) < q else (lo, mid)
     return (lo + hi) / 2
 
-# %% ../nbs/00c_stats.ipynb #69a81376
+# %% ../nbs/00c_stats.ipynb #4e22b300
 def describe(values,           # one value per seed
              level:float=0.95  # confidence level of the interval
             ) -> dict:
@@ -60,6 +62,7 @@ def describe(values,           # one value per seed
     half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n) if n > 1 else float('nan')
     return dict(n=n, mean=m, std=sd, ci95=[m - half, m + half], per_seed=x.tolist())
 
+# %% ../nbs/00c_stats.ipynb #3958122b
 def permutation_test(a, b,              # the two arms' values (one per seed)
                      n_resamples:int=20000, # Monte Carlo reassignments when there are more than this many
                      seed:int=0) -> float:
@@ -84,14 +87,17 @@ def paired_permutation_test(a, b, n_resamples:int=20000, seed:int=0) -> float:
     if len(d) == 0: raise ValueError('paired_permutation_test needs at least one pair')
     obs = abs(d.mean())
     if 2 ** len(d) <= n_resamples: signs = np.array(list(itertools.product((1, -1), repeat=len(d))))
-    else: signs = np.concatenate([np.ones((1, len(d))), np.random.default_rng(seed).choice((1, -1), (n_resamples, len(d)))])
+    else:
+        flips = np.random.default_rng(seed).choice((1, -1), (n_resamples, len(d)))
+        signs = np.concatenate([np.ones((1, len(d))), flips])
     return float((np.abs((signs * d).mean(1)) >= obs - 1e-12 * max(1.0, obs)).mean())
 
+# %% ../nbs/00c_stats.ipynb #ecc9f46b
 def compare(a, b,             # values of arm A and of arm B, one per seed
             names=('a', 'b'), # the arms' names, for the keys
             alpha:float=0.05  # level of the verdict
            ) -> dict:
-    "Each arm described, the difference of means, its permutation p-value, and `a_beats_b` (difference > 0 and p < alpha)."
+    "Each arm described, the difference of means, its permutation p-value, `a_beats_b` (difference > 0, p < alpha)."
     da, db = describe(a), describe(b)
     p = permutation_test(a, b)
     diff = da['mean'] - db['mean']
