@@ -62,8 +62,8 @@ class _Setup:
         self.env_cfg = env_cfg = env_cfg or EnvConfig()
         self.progress = progress
         self.tok = tokenizer or make_tokenizer(env_cfg, dvq, dvq_train, cfg.tokenizer_kind,
-                                               cfg.tokenizer_seed if cfg.tokenizer_kind == 'pretrained' and cfg.tokenizer_seed is not None
-                                               else cfg.seed,
+                                               cfg.tokenizer_seed if cfg.tokenizer_kind == 'pretrained'
+                                               and cfg.tokenizer_seed is not None else cfg.seed,
                                                corpus, dvq_fine_tune, patches=patches)
         self.envs = [make_env(env_cfg) for _ in range(cfg.n_envs)]
         self.A, names = self.envs[0].action_space.n, tuple(self.envs[0].action_names)
@@ -96,7 +96,8 @@ class _Start(_Setup):
     def _start(self):
         cfg = self.cfg
         if (self.run_dir/'replay').exists():   # checked before anything is touched
-            raise ValueError(f'{self.run_dir.path} already holds a replay ' + ('(resume=True continues it)' if self.loop.ckpt.exists()
+            raise ValueError(f'{self.run_dir.path} already holds a replay '
+                             + ('(resume=True continues it)' if self.loop.ckpt.exists()
                              else 'but no checkpoint') + ': give a new run_dir')
         self.loop.start(self.configs, cfg.seed)
         seed_everything(cfg.seed)
@@ -195,7 +196,7 @@ class _Learner(_Checkpoints):
         self.opt = make_optimizer(self.model, TrainConfig(lr=self.cfg.lr))
 
     def train_round(self, evaluate:bool=True) -> dict:
-        "`round_steps` AdamW steps on random windows; first, when `evaluate`, predict the windows new since the last round."
+        "`round_steps` AdamW steps on random windows; first, if `evaluate`, predict the windows new since last round."
         rec, N = {}, self.cfg.n_envs
         if self.model is None: self._new_model()
         rows, new = self.windows.rows, self.windows.since(len(self.tokens) - self.cfg.train_every * N)
@@ -213,7 +214,7 @@ class _Learner(_Checkpoints):
         return {**rec, 'train_loss': out.loss.item()}
 
     def heldout_eval(self) -> dict:
-        "The world model judged open loop on windows of the held-out episodes (`open_loop_eval`); {} before there are any."
+        "The world model judged open loop on windows of held-out episodes (`open_loop_eval`); {} before there are any."
         if not self.cfg.holdout or self.model is None: return {}
         ctx, k = self.gpt_cfg.window - 1, self.cfg.eval_k
         eps = np.unique(self.tokens.column('episode_ids')); eps = eps[self.windows.held_out(eps)]
@@ -228,7 +229,7 @@ class _Learner(_Checkpoints):
 class _Planner(_Learner):
     "`Agent`, part 5: the actions, random or from one batched search of the world model for the envs that need a plan."
     def history(self, i:int) -> tuple[np.ndarray, np.ndarray]:
-        "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n), the current frame last, and T-1 actions."
+        "Env `i`'s episode so far, at most `window - depth` frames: tokens (T, n), the current frame last; T-1 actions."
         keep = self.gpt_cfg.window - self.search.depth
         h = self.hist[i][-(keep - 1):] if keep > 1 else []
         toks = np.stack([t for t, _ in h] + [self.cur[i]]) if h else self.cur[i][None]

@@ -14,7 +14,7 @@ from .tokenizer import TOKENIZER_KINDS
 __all__ = ['POLICIES', 'EXPLORERS', 'AgentConfig']
 
 # %% ../nbs/06g_agent_config.ipynb #49ddcf08
-POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # policy -> mode
+POLICIES = {'learnmax': 'learn', 'reverse': 'reverse', 'band': 'band', 'random': None, 'count': 'learn',   # -> mode
             'goexplore': None, 'hierarchical': 'learn'}
 EXPLORERS = ('goexplore', 'hierarchical')   # policies played by the agents of chapter `07b_explorers` (`make_agent`,
                                             # chapter `07c_run`)

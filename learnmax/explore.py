@@ -95,7 +95,7 @@ def plot_curves(ax,             # a matplotlib axis
                 band:str='sd'   # the band: 'sd' (one standard deviation) or 'ci95' (95% interval of the mean, Student's
                                 # t)
                ):
-    "Mean over seeds of `y` against `x` per policy, with a band of one standard deviation or the 95% interval of the mean."
+    "Mean over seeds of `y` against `x` per policy, with a band of one standard deviation or the mean's 95% interval."
     if band not in ('sd', 'ci95'): raise ValueError(f"band must be 'sd' or 'ci95', got {band!r}")
     for i, (p, runs) in enumerate(results.items()):
         xs, v = curve(runs, y, x)

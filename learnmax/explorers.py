@@ -139,7 +139,7 @@ def cell_key(obs, info:dict):
     return (int(info.get('room', -1)), cell(obs))
 
 class GoExploreAgent(Explorer):
-    "Go-Explore's exploration phase: back to a cell drawn by its counts, random actions from there, new cells remembered."
+    "Go-Explore's exploration: back to a cell drawn by its counts, random actions from there, new cells remembered."
     def _start_more(self):
         super()._start_more()
         N = self.cfg.n_envs

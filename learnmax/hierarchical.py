@@ -93,7 +93,7 @@ class _HierarchyState(Explorer):
 def frame_tables(codes,            # (vocab, dim) the tokenizer's code vectors, or None (tokens without vectors: a
                                    # random one each)
                  vocab:int, n_tokens:int, dim:int, seed:int=0) -> np.ndarray:
-    "(n_tokens, vocab, dim): a frame's vector is the sum over positions j of table[j, token_j] (codes, randomly projected)."
+    "(n_tokens, vocab, dim): a frame's vector is the sum over positions j of table[j, token_j] (projected codes)."
     rng = np.random.default_rng(seed)
     C = rng.normal(size=(vocab, dim)) if codes is None else np.asarray(codes, np.float64)
     P = rng.normal(size=(n_tokens, C.shape[1], dim)) / np.sqrt(n_tokens * C.shape[1])
@@ -119,7 +119,7 @@ def frame_vectors(tables:np.ndarray, tokens) -> np.ndarray:
 class _HierarchyLevels(_HierarchyState):
     "`HierarchicalAgent`, part 2: levels 1 and 2 rebuilt from the whole replay."
     def _rebuild(self):
-        "Levels 1 and 2 from the whole replay (`build_levels`), each env's histories, the frontier's keys; plans start afresh."
+        "Levels 1 and 2 from the whole replay (`build_levels`), each env's histories, the frontier's keys; new plans."
         N = len(self.tokens)
         ep = self.tokens.column('episode_ids')[:N]; order = np.argsort(ep, kind='stable')
         inv = np.empty(N, np.int64); inv[order] = np.arange(N)
@@ -143,7 +143,7 @@ class _HierarchyLevels(_HierarchyState):
         self._replace_histories(l1, vec[order], inv)
 
     def _level2(self, l1:Level, l2:Level|None) -> dict|None:
-        "Level 2 as the agent keeps it: model, sequences, centroids, threshold and exits (the level-1 tokens its segments end with)."
+        "Level 2 as the agent keeps it: model, sequences, centroids, threshold, exits (the level-1 tokens that end it)."
         if l2 is None or l2.model is None: return None
         ends = np.concatenate([q['tokens'] for q in l1.seqs])[l2.seg.end - 1]   # the level-1 token that ends each
                                                                                 # level-2 segment
@@ -153,7 +153,7 @@ class _HierarchyLevels(_HierarchyState):
                     threshold=l2.threshold)
 
     def _replace_histories(self, l1:Level, vec:np.ndarray, inv:np.ndarray):
-        "Each env's level-1 history and open segment, and the frontier's entries keyed by the new tokens (rows by episode)."
+        "Each env's level-1 history and open segment; the frontier's entries keyed by the new tokens (rows by episode)."
         seqs, seg = l1.seqs, l1.seg
         first = {q['episode']: k for k, q in enumerate(seqs)}
         seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
@@ -181,7 +181,7 @@ class _HierarchyLevels(_HierarchyState):
 class _HierarchyDecisions(_HierarchyLevels):
     "`HierarchicalAgent`, part 3: level-1 (and level-2) decisions, and the goal frames they give the planner."
     def _level2_step(self, i:int, tok:int, steps:int):
-        "Env `i` reached level-1 token `tok` after `steps` steps: close its level-2 segment when level 1's prediction jumps."
+        "Env `i` reached level-1 token `tok` after `steps` steps: a level-2 segment ends where level 1's guess jumps."
         l2 = self.level.get('l2') if self.level else None
         if l2 is None: return
         t, d = self.lhist[i]                                    # already holds `tok` last
@@ -197,7 +197,7 @@ class _HierarchyDecisions(_HierarchyLevels):
         self.seg2[i][0].append(tok); self.seg2[i][1].append(steps)
 
     def _decide(self, i, obs, info):
-        "Search level 1 for env `i`, keep or replace its plan; go back to the plan's root when that is a remembered state."
+        "Search level 1 for env `i`, keep or replace its plan; go back to the plan's root if it is a remembered state."
         self.since_decide[i] = 0
         if not self.lhist[i][0]:        # no level-1 state yet in this episode: nothing to plan from, and no reason to
                                         # leave
@@ -263,7 +263,8 @@ class HierarchicalAgent(_HierarchyDecisions):
             tokens = self.tok.encode(np.asarray(obs)[None])[0]
             self.candidates.append(dict(row=len(self.replay) + i, steps=int(self.depth[i]), seed=self.reset_seed[i],
                                         actions=list(self.path[i]) if self.frontier_cfg.way == 'replay' else None,
-                                        snapshot=self.envs[i].clone_state() if self.frontier_cfg.way == 'restore' else None,
+                                        snapshot=(self.envs[i].clone_state() if self.frontier_cfg.way == 'restore'
+                                              else None),
                                         obs=self._kept_obs(obs), info=info, tokens=tokens, score=float(self.ep_ret[i])))
             if self.level is not None and self.seg_vecs[i]:
                 tok, n = nearest_token(self.seg_vecs[i], self.level['centroids'],

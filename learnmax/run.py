@@ -70,7 +70,8 @@ class RunConfig:
         env, ac = EnvConfig.profile(name), AgentConfig.profile(name, **agent)
         dvq = None if ac.tokenizer_kind == 'patches' else default_dvq(env, name)
         kind = ac.tokenizer_kind
-        train = pretrain_config(name) if kind == 'pretrained' else DVQTrainConfig.profile(name) if kind == 'trained' else None
+        train = (pretrain_config(name) if kind == 'pretrained' else DVQTrainConfig.profile(name) if kind == 'trained'
+                 else None)
         return cls(env, ac, GPTConfig.profile(name, **(SIGHTED if name != 'quick' else {})), SearchConfig.profile(name),
                    PatchConfig.profile(name), CorpusConfig.profile(name), dvq, train, ExploreConfig.profile(name),
                    FrontierConfig.profile(name), HierarchyConfig.profile(name), LevelConfig.profile(name))

@@ -20,7 +20,7 @@ def predicted_vs_real(agent:Agent, # a trained agent (its model and tokenizer ex
                       k:int=3,     # paths shown
                       search:SearchConfig|None=None # default: the agent's search
                      ) -> list[dict]:
-    "For env 0 and its `k` most likely searched paths: actions, pictures (uint8 (d, H, W, C)), token ids, accuracy per step."
+    "Env 0's `k` most likely searched paths: actions, pictures (uint8 (d, H, W, C)), token ids, accuracy per step."
     if agent.model is None: raise ValueError('the agent has no world model yet: run it past its warm-up first')
     p = plan(agent.model, *agent.history(0), search or agent.search, agent.counts, torch.Generator().manual_seed(0))
     env, tok = agent.env, agent.tok

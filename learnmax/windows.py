@@ -37,7 +37,7 @@ class WindowIndex:
         self.open_rows = [np.flatnonzero(ep == e)[-(W - 1):].tolist() if W > 1 else [] for e in open_episodes]
 
     def add(self, first:int, episodes, dones):
-        "Index the windows the rows of one tick end: env i wrote row `first + i` of `episodes[i]`, ending it if `dones[i]`."
+        "Index the windows that one tick's rows end: env i wrote row `first + i` of `episodes[i]`, last if `dones[i]`."
         W, new, held = self.window, [], self.held_out(episodes)
         for i, done in enumerate(np.asarray(dones).tolist()):
             o = self.open_rows[i]; o.append(first + i)
