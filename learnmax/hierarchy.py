@@ -13,7 +13,8 @@ import torch
 
 from .config import Config
 from .gpt import GPT
-from .levels import duration_buckets, level_graph
+from .levels import duration_buckets
+from .levels_graph import level_graph
 from .search import MODES, selection_key
 
 # %% auto #0

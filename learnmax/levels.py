@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import tempfile
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -23,7 +22,7 @@ __all__ = ['EVENT_KINDS', 'LevelConfig', 'check_trajectories', 'Segments', 'segm
            'cluster_tokens', 'segment_situations', 'purity', 'level_sequences', 'duration_buckets',
            'level_model_config', 'SequenceWindows', 'train_level_model', 'next_token_probs', 'successor_table',
            'evaluate_level', 'level_scores', 'next_level', 'Level', 'build_level', 'fitted_seqs', 'train_level',
-           'build_levels', 'level_graph', 'draw_level_graph']
+           'build_levels']
 
 # %% ../nbs/06c_levels.ipynb #b00c4e3f
 EVENT_KINDS = ('life_lost', 'reward', 'inventory', 'room')   # `corpus_events`' kinds;
@@ -347,47 +346,3 @@ def build_levels(step_vectors,       # (N, D) a vector per step
     l2 = build_level(seg2, v2, d2, lc, fit); l2.threshold = th
     l2.model = train_level(l2, lc.replace(seed=lc.seed + 1 if seed2 is None else seed2), fit)
     return l1, l2
-
-# %% ../nbs/06c_levels.ipynb #a41db324
-def level_graph(seqs:list # a level's sequences
-               ) -> dict:
-    "{nodes: {token: {count, mean_duration}}, edges: {(a, b): {count, mean_steps}}} over `seqs`."
-    nodes, edges = {}, {}
-    for q in seqs:
-        t, d = q['tokens'].tolist(), q['durations'].tolist()
-        for a, x in zip(t, d): n = nodes.setdefault(a, [0, 0]); n[0] += 1; n[1] += x
-        for a, b, x in zip(t[:-1], t[1:], d[1:]): e = edges.setdefault((a, b), [0, 0]); e[0] += 1; e[1] += x
-    return dict(nodes={k: dict(count=c, mean_duration=s / c) for k, (c, s) in sorted(nodes.items())},
-                edges={k: dict(count=c, mean_steps=s / c) for k, (c, s) in sorted(edges.items())})
-
-# %% ../nbs/06c_levels.ipynb #df4363f1
-def draw_level_graph(g:dict,            # from `level_graph`
-                     ax=None,           # a matplotlib axis (default: a new figure's)
-                     min_count:int=1,   # edges seen fewer times are left out
-                     title:str=''):
-    "Tokens on a circle (labelled count, mean duration, loops), sized by count; edges labelled 'count / mean steps'."
-    ax = ax or plt.subplots(figsize=(5, 5))[1]
-    ks = list(g['nodes']); ang = 2 * np.pi * np.arange(len(ks)) / max(len(ks), 1)
-    pos = {k: (np.cos(a), np.sin(a)) for k, a in zip(ks, ang)}
-    top = max([e['count'] for e in g['edges'].values()] or [1])
-    big = max([n['count'] for n in g['nodes'].values()] or [1])
-    for (a, b), e in g['edges'].items():
-        if e['count'] < min_count: continue
-        lw, (xa, ya), (xb, yb) = 0.5 + 3.5 * e['count'] / top, pos[a], pos[b]
-        if a == b:   # a loop outside the node; its label joins the node's
-            ax.add_patch(plt.Circle((1.13 * xa, 1.13 * ya), 0.1, fill=False, lw=lw, color='C0', alpha=0.6))
-            continue
-        ax.annotate('', (xb, yb), (xa, ya), arrowprops=dict(arrowstyle='-|>', lw=lw, color='C0', alpha=0.6,
-                    connectionstyle='arc3,rad=0.15', shrinkA=9, shrinkB=9))
-        mx, my = (xa + xb) / 2 + 0.12 * (yb - ya), (ya + yb) / 2 - 0.12 * (xb - xa)
-        ax.text(mx, my, f"{e['count']}/{e['mean_steps']:.0f}", fontsize=6, ha='center', va='center', color='C0')
-    for k in ks:
-        n = g['nodes'][k]
-        ax.scatter(*pos[k], s=60 + 500 * n['count'] / big, color='C1', zorder=3, edgecolors='k')
-        ax.text(pos[k][0], pos[k][1], str(k), fontsize=7, ha='center', va='center', zorder=4)
-        loop = g['edges'].get((k, k), {}).get('count', 0)
-        ax.text(1.45 * pos[k][0], 1.45 * pos[k][1],
-                f"n={n['count']}, {n['mean_duration']:.0f} st" + (f"\nloop {loop}" if loop >= min_count else ''),
-                fontsize=6, ha='center', va='center', color='0.3')
-    ax.set(xlim=(-1.75, 1.75), ylim=(-1.75, 1.75), aspect='equal', title=title); ax.axis('off')
-    return ax

@@ -56,29 +56,30 @@ def tokenized_frames(frames:ReplayBuffer,      # uint8 frames of several episode
     return TokenizedCorpus(frames, tok, tokens, actions, *split_episodes(frames.column('episode_ids'), test_frac, seed))
 
 # %% ../nbs/05c_world_model.ipynb #95aed6e3
-def tokenized_corpus(env:EnvConfig,               # the game: frame size and colour
-                     cc:CorpusConfig,             # the corpus (recorded on first use, then read from the cache)
-                     tok:Tokenizer|DVQ|DVQConfig, # a tokenizer, a fitted DVQ, or the config of the DVQ pretrained on cc
-                     dtc:DVQTrainConfig,          # how that DVQ is trained; `test_frac` and `seed` split the excursions
-                     path:str|Path,               # folder of the token buffer (kept: see `kept_tokens`)
-                     key=None,                    # what else makes these tokens (JSON-able); must match a kept buffer's
+def tokenized_corpus(env:EnvConfig,                 # the game: frame size and colour
+                     corpus_cfg:CorpusConfig,       # the corpus (recorded on first use, then read from the cache)
+                     tok:Tokenizer|DVQ|DVQConfig,   # a tokenizer, a fitted DVQ, or the config of the corpus's DVQ
+                     dvq_train_cfg:DVQTrainConfig,  # how that DVQ is trained; its `test_frac` and `seed` split the data
+                     path:str|Path,                 # folder of the token buffer (kept: see `kept_tokens`)
+                     key=None,                      # what else makes these tokens (JSON-able); must match a kept one's
                      progress:bool=False) -> TokenizedCorpus:
     "The agent's corpus tokenized (a `DVQConfig`: by the pretrained DVQ) and split by excursion as that DVQ was."
-    frames = corpus(cc, env, progress=progress)
-    if isinstance(tok, DVQConfig): tok = pretrained_dvq(env, tok, dtc, cc, seed=dtc.seed, progress=progress)
-    return tokenized_frames(frames, tok, path, dtc.test_frac, dtc.seed, key=key)
+    frames = corpus(corpus_cfg, env, progress=progress)
+    if isinstance(tok, DVQConfig):
+        tok = pretrained_dvq(env, tok, dvq_train_cfg, corpus_cfg, seed=dvq_train_cfg.seed, progress=progress)
+    return tokenized_frames(frames, tok, path, dvq_train_cfg.test_frac, dvq_train_cfg.seed, key=key)
 
 # %% ../nbs/05c_world_model.ipynb #182907a4
 def train_world_model(data:TokenizedCorpus,   # the tokens and their split
                       cfg:GPTConfig,          # the model, e.g. `data.config(base)`
-                      tc:TrainConfig,         # its training; `tc.seed` seeds the model and the data order
+                      train_cfg:TrainConfig,  # its training; `train_cfg.seed` seeds the model and the data order
                       run_dir:str|Path,       # the training run (a finished one loads, a killed one resumes)
                       test_ds=None,           # held-out windows evaluated during training (None: none)
                       progress:bool=False) -> tuple[GPT, RunDir]:
     "`train_gpt` on the windows of `data`'s training episodes; the model (eval mode) and its run."
     codes = data.tok.codes() if cfg.input == 'codes' else None
     train_ds = WindowDataset(data.tokens, cfg.window, data.train_eps)
-    return train_gpt(cfg, tc, train_ds, test_ds, run_dir, resume=True, codes=codes, progress=progress)
+    return train_gpt(cfg, train_cfg, train_ds, test_ds, run_dir, resume=True, codes=codes, progress=progress)
 
 # %% ../nbs/05c_world_model.ipynb #c3fe473b
 @dataclasses.dataclass(frozen=True)
@@ -89,15 +90,15 @@ class WorldModel(TokenizedCorpus):
     @property
     def cfg(self) -> GPTConfig: return self.model.cfg
 
-def corpus_world_model(env:EnvConfig,                # the game
-                       cc:CorpusConfig,              # the corpus
-                       tok:Tokenizer|DVQ|DVQConfig,  # the tokenizer (see `tokenized_corpus`)
-                       dtc:DVQTrainConfig,           # the pretrained DVQ's training and the split
-                       base:GPTConfig,               # the world model's size, window and heads
-                       tc:TrainConfig,               # its training
-                       folder:str|Path,              # tokens in `folder/tokens`, the training run in `folder/gpt`
+def corpus_world_model(env:EnvConfig,                 # the game
+                       corpus_cfg:CorpusConfig,       # the corpus
+                       tok:Tokenizer|DVQ|DVQConfig,   # the tokenizer (see `tokenized_corpus`)
+                       dvq_train_cfg:DVQTrainConfig,  # the pretrained DVQ's training and the split
+                       base:GPTConfig,                # the world model's size, window and heads
+                       train_cfg:TrainConfig,         # its training
+                       folder:str|Path,               # tokens in `folder/tokens`, the training run in `folder/gpt`
                        progress:bool=False) -> WorldModel:
     "The agent's corpus tokenized and split by excursion, and a world model trained on the training excursions."
-    data = tokenized_corpus(env, cc, tok, dtc, Path(folder)/'tokens', progress=progress)
-    model, run = train_world_model(data, data.config(base), tc, Path(folder)/'gpt', progress=progress)
+    data = tokenized_corpus(env, corpus_cfg, tok, dvq_train_cfg, Path(folder)/'tokens', progress=progress)
+    model, run = train_world_model(data, data.config(base), train_cfg, Path(folder)/'gpt', progress=progress)
     return WorldModel(**vars(data), model=model, run=run)
