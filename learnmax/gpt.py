@@ -15,10 +15,10 @@ from fastcore.basics import patch
 
 from .actions import REDUCED_ACTIONS, action_primitives
 from .config import Config
+from .gpt_layout import ACTION, SEP, STATE, frame_mask, frame_pairs, interleave, slot_types
 
 # %% auto #0
-__all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'DECODES', 'STATE', 'ACTION', 'SEP', 'GPTConfig', 'interleave',
-           'deinterleave', 'slot_types', 'frame_mask', 'frame_pairs', 'ActionEmbedding', 'KVCache', 'Attention',
+__all__ = ['LAYOUTS', 'HEADS', 'ACTION_EMBS', 'INPUTS', 'DECODES', 'GPTConfig', 'ActionEmbedding', 'KVCache', 'Attention',
            'Block', 'GPT']
 
 # %% ../nbs/04_gpt.ipynb #c52fffc8
@@ -98,62 +98,6 @@ def check(self:GPTConfig) -> GPTConfig:
     if self.pos2d and self.grid_shape[0] * self.grid_shape[1] != self.n_tokens:
         raise ValueError(f'grid {self.grid_shape} does not hold n_tokens={self.n_tokens}')
     return self
-
-# %% ../nbs/04_gpt.ipynb #65f8bbec
-STATE, ACTION, SEP = 0, 1, 2   # token types
-
-def interleave(states:torch.Tensor,  # (B, T, n) state token ids in 0..vocab-1
-               actions:torch.Tensor, # (B, T) action ids in 0..n_actions-1
-               vocab:int,          # state vocabulary size
-               n_actions:int,        # number of actions
-              ) -> torch.Tensor:
-    "The flat sequence (B, T*(n+2)): per frame its patches, the action (offset by vocab), the separator."
-    B, T, n = states.shape
-    if actions.shape != (B, T):
-        raise ValueError(f'actions {tuple(actions.shape)} do not match states {tuple(states.shape)}')
-    if states.numel() and (states.min() < 0 or states.max() >= vocab):
-        raise ValueError(f'state ids must lie in 0..{vocab-1}')
-    if actions.numel() and (actions.min() < 0 or actions.max() >= n_actions):
-        raise ValueError(f'actions must lie in 0..{n_actions-1}')
-    sep = torch.full((B, T, 1), vocab + n_actions, dtype=states.dtype, device=states.device)
-    return torch.cat([states, (actions + vocab)[..., None].to(states.dtype), sep], -1).reshape(B, T * (n + 2))
-
-def deinterleave(seq:torch.Tensor, # (B, T*(n+2)) from `interleave`
-                 n_tokens:int,    # n, state tokens per frame
-                 vocab:int,      # state vocabulary size
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Back from the flat sequence to states (B, T, n) and actions (B, T)."
-    x = seq.reshape(seq.shape[0], -1, n_tokens + 2)
-    return x[..., :n_tokens], x[..., n_tokens] - vocab
-
-# %% ../nbs/04_gpt.ipynb #f827527c
-def slot_types(L:int,         # sequence length
-               n_tokens:int  # state tokens per frame
-              ) -> torch.Tensor:
-    "Type of each position of a patch sequence: `STATE`, `ACTION` or `SEP`."
-    slot = torch.arange(L) % (n_tokens + 2)
-    return torch.where(slot < n_tokens, STATE, torch.where(slot == n_tokens, ACTION, SEP))
-
-# %% ../nbs/04_gpt.ipynb #37c0e76f
-def frame_mask(start:int,    # absolute position of the first query
-               L:int,        # number of queries
-               n_tokens:int, # state tokens per frame
-               device=None
-              ) -> torch.Tensor:
-    "(L, start+L) keys seen under decode 'parallel': every position of its own frame and of the frames before it."
-    P = n_tokens + 2
-    keys, queries = torch.arange(start + L, device=device), torch.arange(start, start + L, device=device)
-    return keys[None] // P <= queries[:, None] // P
-
-# %% ../nbs/04_gpt.ipynb #705a9f09
-def frame_pairs(states:torch.Tensor,  # (B, T) or (B, T, 1) state ids
-                actions:torch.Tensor, # (B, T) actions (the one taken at each frame)
-                joint:bool,           # pair each state with the previous action (joint head) instead of its own
-               ) -> torch.Tensor:
-    "(B, T, 2) pairs (state, action) for the `frame` layout."
-    if states.dim() == 3: states = states[..., 0]
-    if joint: actions = torch.cat([torch.full_like(actions[:, :1], -1), actions[:, :-1]], 1)
-    return torch.stack([states, actions.to(states.dtype)], -1)
 
 # %% ../nbs/04_gpt.ipynb #fb8aec6b
 class ActionEmbedding(nn.Module):

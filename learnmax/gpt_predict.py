@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
 
-from .gpt import GPT, KVCache, frame_pairs, interleave
+from .gpt import GPT, KVCache
+from .gpt_layout import frame_pairs, interleave
 
 # %% auto #0
 __all__ = ['Prediction']
