@@ -40,21 +40,14 @@ class _Setup:
     "`Agent`, part 1 of 6: its configs, envs, tokenizer, run folder and loop (the cells below add the rest)."
     def __init__(self, env_cfg:EnvConfig|RandomTransitionsConfig|None=None, # the env (default: Montezuma's Revenge)
                  cfg:AgentConfig|None=None,          # policy and schedule (default `AgentConfig()`)
-                 run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: a new
-                                                     # temp folder)
-                 gpt:GPTConfig|None=None,            # world-model size and window (layout, vocabulary, actions: from
-                                                     # the tokenizer and env)
+                 run_dir:str|Path|None=None,         # config.json, metrics.jsonl, checkpoints, replay/ (default: temp)
+                 gpt:GPTConfig|None=None,            # world-model size and window (the rest: from tokenizer and env)
                  search:SearchConfig|None=None,      # the planner (its mode comes from the policy, its seed from cfg)
-                 tokenizer:Tokenizer|None=None,      # default `make_tokenizer(env_cfg, dvq, dvq_train,
-                                                     # cfg.tokenizer_kind, ...)`
-                 dvq:DVQConfig|None=None,            # Atari: the default tokenizer's DVQ (default
-                                                     # `default_dvq(env_cfg)`)
-                 dvq_train:DVQTrainConfig|None=None, # Atari: how the DVQ is trained: on its corpus ('pretrained') or
-                                                     # the replay ('trained')
-                 corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on (default
-                                                     # `CorpusConfig()`)
-                 dvq_fine_tune:DVQTrainConfig|None=None, # Atari, 'pretrained': fine-tune it on the replay at the
-                                                         # warm-up's end
+                 tokenizer:Tokenizer|None=None,      # default: `make_tokenizer` of the other arguments
+                 dvq:DVQConfig|None=None,            # Atari: the default tokenizer's DVQ (`default_dvq(env_cfg)`)
+                 dvq_train:DVQTrainConfig|None=None, # Atari: the DVQ's training, on its corpus or on the replay
+                 corpus:CorpusConfig|None=None,      # Atari, 'pretrained': the corpus it is trained on
+                 dvq_fine_tune:DVQTrainConfig|None=None, # Atari, 'pretrained': fine-tuned on the replay after warm-up
                  patches:PatchConfig|None=None,      # Atari, 'patches': the patch codebook (default `PatchConfig()`)
                  resume:bool=True,                   # continue from the run's checkpoint when there is one
                  progress:bool=True):                # a tqdm bar
@@ -71,8 +64,8 @@ class _Setup:
             raise ValueError(f'AgentConfig.policy={cfg.policy!r} is played by its own agent class: '
                              'use learnmax.run.make_agent')
         self.search = (search or SearchConfig()).replace(mode=POLICIES[cfg.policy] or 'learn', seed=cfg.seed)
-        if cfg.policy == 'count': self.search = self.search.replace(entropy=0.0,
-                                                                    count_bonus=self.search.count_bonus or 1.0)
+        if cfg.policy == 'count':   # visits only
+            self.search = self.search.replace(entropy=0.0, count_bonus=self.search.count_bonus or 1.0)
         self.gpt_cfg = world_model_config(self.tok, names, gpt)
         self.search.check(self.A, self.gpt_cfg.window)
         if cfg.commit > self.search.depth:

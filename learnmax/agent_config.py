@@ -50,8 +50,7 @@ class AgentConfig(Config):
     seed: int = 0                 # seeds the envs, the actions, the models, the data order and the search
     _paper = dict(n_envs=8, n_ticks=3125, warmup_ticks=250, commit=2, train_every=8, round_steps=8, batch_size=32,
                   lr=1e-3,
-                  log_every=125, ckpt_every=1250, holdout=10, tokenizer_kind='patches')   # 100,000 frames a run: seven
-                                                                                          # to nine minutes here
+                  log_every=125, ckpt_every=1250, holdout=10, tokenizer_kind='patches')   # 100,000 frames: 7-9 min
     _large = dict(n_ticks=25000)   # 800,000 frames
     _renamed = dict(n_steps='n_ticks', warmup='warmup_ticks', gpt_steps='round_steps', dvq='tokenizer_kind',
                     dvq_at='refit_at',

@@ -263,8 +263,7 @@ class RandomTransitionsEnv(gym.Env):
     "Deterministic random transitions, optionally with narrow passages; obs: state tokens or patterns; `info['state']`."
     metadata = {'render_modes': ['rgb_array']}
 
-    def __init__(self, cfg:RandomTransitionsConfig|None=None, # the table's config (default:
-                                                              # `RandomTransitionsConfig()`)
+    def __init__(self, cfg:RandomTransitionsConfig|None=None, # the table's config (default: the quick one)
                  **overrides):                                # fields of `cfg` to change
         self.cfg = cfg = (cfg or RandomTransitionsConfig()).replace(**overrides)
         self.n_open = _open_states(cfg)   # states 0..n_open-1 are open, the rest passages

@@ -45,9 +45,8 @@ class _HierarchyState(Explorer):
         self.candidates = []                     # remembered salient states: row, env, steps, seed, actions, snapshot,
                                                  # obs, info, tokens, score
         self.seg_vecs, self.lhist = [[] for _ in range(N)], [([], []) for _ in range(N)]
-        self.seg2, self.lhist2 = [([], []) for _ in range(N)], [([], []) for _ in range(N)]   # level 2: the open
-                                                                                              # segment's level-1 tokens
-                                                                                              # and steps; the history
+        # level 2: the open segment's level-1 tokens and steps; the history
+        self.seg2, self.lhist2 = [([], []) for _ in range(N)], [([], []) for _ in range(N)]
         self.since_decide, self.hier = np.zeros(N, np.int64), None
         reasons = ('new', 'done', 'overdue', 'better', 'kept', 'none')
         self.decisions = dict.fromkeys(reasons + ('back',) + tuple(f'level2_{r}' for r in reasons), 0)
@@ -128,11 +127,10 @@ class _HierarchyLevels(_HierarchyState):
         self.threshold = float(np.nanpercentile(chg, self.explore_cfg.salience_pct))
         codes = self.tok.codes()
         tables = frame_tables(None if codes is None else codes.detach().cpu().numpy(), self.gpt_cfg.vocab,
-                              self.tok.n_tokens,
-                              self.explore_cfg.vector_dim, self.cfg.seed)
-        vec = frame_vectors(tables, self.tokens.frames(np.arange(N)))
+                              self.tok.n_tokens, self.explore_cfg.vector_dim, self.cfg.seed)
+        vec = frame_vectors(tables, self.tokens.frames(np.arange(N)))[order]   # rows by episode, as the segments
         salient = np.nan_to_num(chg, nan=-np.inf)[order] >= self.threshold
-        l1, l2 = build_levels(vec[order], salient, ep[order], self.levels_cfg.replace(seed=self.cfg.seed))
+        l1, l2 = build_levels(vec, salient, ep[order], self.levels_cfg.replace(seed=self.cfg.seed))
         self.last.update(level_tokens=l1.tokens.n, level_segments=len(l1.seg), salience_threshold=self.threshold)
         if l2 is not None: self.last.update(level2_tokens=l2.tokens.n, level2_segments=len(l2.seg))
         if l1.model is None: return
@@ -140,13 +138,12 @@ class _HierarchyLevels(_HierarchyState):
                           l2=self._level2(l1, l2))
         self._new_hierarchy()
         self.seg2, self.lhist2 = [([], []) for _ in range(self.cfg.n_envs)], [([], []) for _ in range(self.cfg.n_envs)]
-        self._replace_histories(l1, vec[order], inv)
+        self._replace_histories(l1, vec, inv)
 
     def _level2(self, l1:Level, l2:Level|None) -> dict|None:
         "Level 2 as the agent keeps it: model, sequences, centroids, threshold, exits (the level-1 tokens that end it)."
         if l2 is None or l2.model is None: return None
-        ends = np.concatenate([q['tokens'] for q in l1.seqs])[l2.seg.end - 1]   # the level-1 token that ends each
-                                                                                # level-2 segment
+        ends = np.concatenate([q['tokens'] for q in l1.seqs])[l2.seg.end - 1]   # the level-1 token ending each segment
         exits = {}
         for t2, t1 in zip(l2.labels.tolist(), ends.tolist()): exits.setdefault(int(t2), set()).add(int(t1))
         return dict(lm=LevelModel(l2.model, l2.seqs, level=2), seqs=l2.seqs, centroids=l2.tokens.centroids, exits=exits,
@@ -159,8 +156,7 @@ class _HierarchyLevels(_HierarchyState):
         seg_first = np.r_[0, np.cumsum([len(q['tokens']) for q in seqs])]
         def history(e, upto):   # episode e's tokens and durations of its first `upto` segments
             q = seqs[first[e]]; return q['tokens'][:upto].tolist(), q['durations'][:upto].tolist()
-        for i in range(self.cfg.n_envs):          # each env's current episode: its finished segments, and the frames of
-                                                  # the open one
+        for i in range(self.cfg.n_envs):   # each env's current episode: its finished segments, the open one's frames
             e = int(self.ep[i])
             if e in first:
                 k = len(seqs[first[e]]['tokens']); self.lhist[i] = history(e, k - 1)
@@ -187,8 +183,8 @@ class _HierarchyDecisions(_HierarchyLevels):
         t, d = self.lhist[i]                                    # already holds `tok` last
         if len(t) >= 2:
             p = self.level['lm'].next_probs([t[:-1], t], [d[:-1], d])
-            if float(js_divergence(p[:1], p[1:])[0]) > l2['threshold'] and self.seg2[i][0]:   # the previous level-1
-                                                                                              # step was salient
+            jumped = float(js_divergence(p[:1], p[1:])[0]) > l2['threshold']   # the previous level-1 step was salient
+            if jumped and self.seg2[i][0]:
                 toks1, st = self.seg2[i]
                 t2 = nearest_token(self.level['centroids'][toks1], l2['centroids'], self.levels_cfg.end_weight)
                 self.lhist2[i][0].append(t2); self.lhist2[i][1].append(int(sum(st)))

@@ -39,27 +39,17 @@ class RunConfig:
     "Every part of one agent run: env, schedule, tokenizer, world model, search and the explorers' settings."
     env: EnvConfig|RandomTransitionsConfig = dataclasses.field(default_factory=EnvConfig)
     agent: AgentConfig = dataclasses.field(default_factory=AgentConfig)    # policy, schedule, seed, tokenizer kind
-                                                                           # (`agent.tokenizer_kind`)
-    gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding (layout, vocabulary,
-                                                                           # actions: from the tokenizer and env)
-    search: SearchConfig = dataclasses.field(default_factory=SearchConfig) # the planner (its mode follows the policy,
-                                                                           # its seed the agent's)
-    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # agent.tokenizer_kind 'patches': the
-                                                                           # codebook
-    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # agent.tokenizer_kind 'patches' or
-                                                                           # 'pretrained': the corpus the tokenizer is
-                                                                           # made from
+    gpt: GPTConfig = dataclasses.field(default_factory=GPTConfig)          # size, window, decoding
+    search: SearchConfig = dataclasses.field(default_factory=SearchConfig) # the planner (mode: the policy's)
+    patches: PatchConfig = dataclasses.field(default_factory=PatchConfig)  # kind 'patches': the codebook
+    corpus: CorpusConfig = dataclasses.field(default_factory=CorpusConfig) # 'patches', 'pretrained': the corpus
     dvq: DVQConfig|None = None                # the DVQ kinds: the DVQ (None: `default_dvq(env)`)
     dvq_train: DVQTrainConfig|None = None     # 'pretrained', 'trained': its training (None: `pretrain_config()`,
                                               # `DVQTrainConfig()`)
-    explore: ExploreConfig = dataclasses.field(default_factory=ExploreConfig)       # 'goexplore', 'hierarchical':
-                                                                                    # excursions, salience, level 1
-    frontier: FrontierConfig = dataclasses.field(default_factory=FrontierConfig)    # 'goexplore', 'hierarchical': the
-                                                                                    # way back
-    hierarchy: HierarchyConfig = dataclasses.field(default_factory=HierarchyConfig) # 'hierarchical': the level-1 and
-                                                                                    # level-2 searches
-    levels: LevelConfig = dataclasses.field(default_factory=LevelConfig)            # 'hierarchical': segments,
-                                                                                    # clustering, the level-1 model
+    explore: ExploreConfig = dataclasses.field(default_factory=ExploreConfig)       # explorers: excursions, salience
+    frontier: FrontierConfig = dataclasses.field(default_factory=FrontierConfig)    # the explorers: the way back
+    hierarchy: HierarchyConfig = dataclasses.field(default_factory=HierarchyConfig) # 'hierarchical': level searches
+    levels: LevelConfig = dataclasses.field(default_factory=LevelConfig)            # 'hierarchical': segments, models
 
     @classmethod
     def profile(cls, name:str='quick', # one of `PROFILES`: 'quick' (blind, a minute), 'paper' (this machine, sighted),

@@ -50,8 +50,7 @@ class WindowIndex:
         self._rows[self._n:self._n + len(new)] = new; self._n += len(new)
 
     @property
-    def rows(self) -> np.ndarray: return self._rows[:self._n]   # (n, window) every window indexed, by the row it ends
-                                                                # at
+    def rows(self) -> np.ndarray: return self._rows[:self._n]   # (n, window): every window, by the row it ends at
     def __len__(self) -> int: return self._n
 
     def since(self, row:int) -> np.ndarray:
