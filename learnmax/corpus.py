@@ -21,9 +21,9 @@ from .envs import AtariEnv, EnvConfig, cell
 from .replay import ReplayBuffer
 
 # %% auto #0
-__all__ = ['MONTEZUMA_RAM', 'LABELS', 'FALL_RAM', 'DEATH_KINDS', 'CORPUS_VERSION', 'CorpusConfig', 'ram_labels', 'Archive',
-           'record_corpus', 'corpus_meta', 'actions_from_reset', 'corpus_events', 'corpus_summary', 'replay_ram',
-           'death_events', 'corpus']
+__all__ = ['MONTEZUMA_RAM', 'LABELS', 'SALIENCE_KINDS', 'FALL_RAM', 'DEATH_KINDS', 'CORPUS_VERSION', 'CorpusConfig', 'ram_labels',
+           'Archive', 'record_corpus', 'corpus_meta', 'actions_from_reset', 'corpus_events', 'corpus_summary',
+           'salience_events', 'replay_ram', 'death_events', 'corpus']
 
 # %% ../nbs/01c_corpus.ipynb #5a4492df
 MONTEZUMA_RAM = dict(room=3, x=42, y=43, level=57, lives=58, inventory=65)   # RAM bytes (AtariARI annotations)
@@ -173,6 +173,20 @@ def corpus_summary(buf:ReplayBuffer # a corpus
                 rooms=m['rooms'], frames_per_room={int(r): int((rooms == r).sum()) for r in np.unique(rooms)},
                 events={k: int(v.sum()) for k, v in ev.items()},
                 rewards=sorted(set(buf.column('reward')[ev['reward']].tolist())))
+
+# %% ../nbs/01c_corpus.ipynb #90aaee43
+SALIENCE_KINDS = ('room', 'item', 'door', 'life_lost', 'any')
+
+def salience_events(buf:ReplayBuffer # a Montezuma corpus
+                   ) -> dict:
+    "Boolean (n,) arrays per kind of `SALIENCE_KINDS`: a room change, an item taken, a door opened, a life lost, any."
+    col, ev = buf.column, corpus_events(buf)
+    ep, inv = col('episode_ids'), col('inventory').astype(np.int64)
+    same = np.r_[ep[1:] == ep[:-1], False]
+    nxt = np.r_[inv[1:], inv[-1:]]
+    gained, lost = same & ((nxt & ~inv) != 0), same & ((inv & ~nxt) != 0)
+    out = dict(room=ev['room'], item=gained | (ev['reward'] & ~lost), door=lost, life_lost=ev['life_lost'])
+    return {**out, 'any': np.any(list(out.values()), 0)}
 
 # %% ../nbs/01c_corpus.ipynb #785b71f4
 FALL_RAM = 88                 # Montezuma: frames of the current fall (0 on the ground)

@@ -48,7 +48,8 @@ def future_histogram(states:torch.Tensor, # (B, T, n) token ids
     B, T, n = states.shape
     if not 1 <= horizon < T:
         raise ValueError(f'horizon must lie in 1..{T - 1} for windows of {T} frames, got {horizon}')
-    one = F.one_hot(states, vocab).sum(2).float()                                 # (B, T, vocab) counts per frame
+    one = states.new_zeros(B, T, vocab, dtype=torch.float)                       # (B, T, vocab) counts per frame
+    one.scatter_add_(2, states, torch.ones_like(states, dtype=torch.float))      # (a one-hot of n x vocab is huge)
     c = torch.cat([one.new_zeros(B, 1, vocab), one.cumsum(1)], 1)                 # c[t] = counts of frames < t
     return (c[:, horizon + 1:] - c[:, 1:T - horizon + 1]) / (horizon * n)
 
@@ -97,10 +98,12 @@ def salience_loss(model:GPT, head:SalienceHead, states:torch.Tensor, actions:tor
         hook = model.ln_f.register_forward_hook(lambda m, i, o: got.__setitem__('h', o))
         try: out: LossOut = model.loss(states[:, :W], actions[:, :W]); gl = out.loss
         finally: hook.remove()
-        h = got['h']
+        h = got['h']   # decode 'parallel': the loss leaves out the last frame, so its head has W - 1 frames
     else:
         with torch.no_grad(): h = gpt_hidden(model, model.inputs_targets(states[:, :W], actions[:, :W])[0])[1]
         gl = None
+    W = h.shape[1] // c.per_frame
+    tgt = tgt[:, :W]
     logits = head(h[:, frame_ends(c, W).to(h.device)])
     ent = -(tgt * torch.log(tgt.clamp(min=1e-12))).sum(-1).mean()
     return soft_cross_entropy(logits, tgt), ent, gl
@@ -161,10 +164,14 @@ def step_outputs(model:GPT,              # the world model (any layout but the j
             s = torch.as_tensor(states[r], dtype=torch.long, device=dev)
             a = torch.as_tensor(actions[r], dtype=torch.long, device=dev)
             tok, st, _ = model.inputs_targets(s, a)
-            out, h = gpt_hidden(model, tok)
+            if c.parallel:   # the hidden states only, and the logits only where the last frame is predicted
+                h = model(tok, hidden=True); P = c.per_frame
+                if l > 1: lg = model.head(h[:, (l - 2) * P:(l - 2) * P + n])[..., :V]
+            else:
+                out, h = gpt_hidden(model, tok)
+                if l > 1: lg = out[st >= 0][:, :V].reshape(len(u), l - 1, n, V)[:, -1]
             fut[u] = F.softmax(head(h[:, l * c.per_frame - 1]).float(), -1).cpu().numpy()
             if l < 2: continue
-            lg = out[1][:, l - 2] if c.parallel else out[st >= 0][:, :V].reshape(len(u), l - 1, n, V)[:, -1]
             lp = F.log_softmax(lg.float(), -1)
             ent[u] = (-(lp.exp() * lp).sum(-1)).sum(-1).cpu().numpy()
             nll[u] = (-lp.gather(-1, s[:, -1, :, None])[..., 0]).sum(-1).cpu().numpy()
