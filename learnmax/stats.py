@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 # %% auto #0
-__all__ = ['betainc', 't_cdf', 't_quantile', 'describe', 'permutation_test', 'paired_permutation_test', 'compare']
+__all__ = ['betainc', 't_cdf', 't_quantile', 'describe', 'permutation_test', 'paired_permutation_test', 'purity_test', 'compare']
 
 # %% ../nbs/00c_stats.ipynb #e2db1663
 def _betacf(a:float, b:float, x:float) -> float:
@@ -91,6 +91,28 @@ def paired_permutation_test(a, b, n_resamples:int=20000, seed:int=0) -> float:
         flips = np.random.default_rng(seed).choice((1, -1), (n_resamples, len(d)))
         signs = np.concatenate([np.ones((1, len(d))), flips])
     return float((np.abs((signs * d).mean(1)) >= obs - 1e-12 * max(1.0, obs)).mean())
+
+# %% ../nbs/00c_stats.ipynb #48bedd93
+def _purity(groups:np.ndarray, sit:np.ndarray, n_sit:int) -> float:
+    C = np.zeros((groups.max() + 1, n_sit), np.int64)
+    np.add.at(C, (groups, sit), 1)
+    return float(C.max(1).sum() / len(groups))
+
+def purity_test(groups,                 # (S,) the group (token) of each item
+                situations,             # (S,) a hashable situation of each item
+                n_resamples:int=2000,   # random shuffles of the groups
+                seed:int=0) -> dict:
+    "Purity of `groups` by `situations`, its mean when items are dealt into groups of the same sizes, and the p-value."
+    if len(groups) != len(situations): raise ValueError(f'{len(groups)} groups for {len(situations)} situations')
+    if len(groups) == 0: raise ValueError('purity_test needs at least one item')
+    g = np.unique(np.asarray(groups), return_inverse=True)[1].ravel()
+    names = {s: i for i, s in enumerate(sorted(set(situations), key=str))}
+    sit = np.array([names[s] for s in situations])
+    obs, rng = _purity(g, sit, len(names)), np.random.default_rng(seed)
+    null = np.array([_purity(rng.permutation(g), sit, len(names)) for _ in range(n_resamples)])
+    return dict(purity=obs, chance=float(null.mean()), chance_ci95=np.percentile(null, [2.5, 97.5]).tolist(),
+                p_value=float((1 + (null >= obs - 1e-12).sum()) / (1 + n_resamples)), items=len(g),
+                groups=int(g.max() + 1), situations=len(names))
 
 # %% ../nbs/00c_stats.ipynb #ecc9f46b
 def compare(a, b,             # values of arm A and of arm B, one per seed
