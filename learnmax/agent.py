@@ -19,7 +19,8 @@ from .config import RunDir, rng_state, seed_everything, set_rng_state
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
 from .coverage import make_coverage
-from .envs import EnvConfig, RandomTransitionsConfig, make_env
+from .envs import EnvConfig, make_env
+from .random_env import RandomTransitionsConfig
 from .gpt import GPT, GPTConfig
 from .loop import Loop
 from .replay import ReplayBuffer, ReplayConfig

@@ -17,7 +17,8 @@ from fastcore.basics import patch
 from gymnasium import spaces
 
 from .actions import action_index
-from .envs import RANDOM_TRANSITIONS_ID, EnvConfig, RandomTransitionsConfig, make_env
+from .envs import EnvConfig, make_env
+from .random_env import RANDOM_TRANSITIONS_ID, RandomTransitionsConfig
 
 # %% auto #0
 __all__ = ['random_policy', 'VecCollector']

@@ -206,8 +206,8 @@ def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
         got = np.load(path)
         return {k: got[str(int(b))] for k, b in ram.items()}
     m = corpus_meta(buf)
-    cc, env_cfg = CorpusConfig.from_dict(m['corpus']), EnvConfig.from_dict(m['env'])
-    env = AtariEnv(env_cfg.replace(actions=tuple(cc.actions), max_actions=None))
+    corpus_cfg, env_cfg = CorpusConfig.from_dict(m['corpus']), EnvConfig.from_dict(m['env'])
+    env = AtariEnv(env_cfg.replace(actions=tuple(corpus_cfg.actions), max_actions=None))
     if not env.montezuma: raise ValueError(f'replay_ram reads Montezuma RAM; this corpus is of {env_cfg.env_id}')
     ep, acts = buf.column('episode_ids'), buf.column('actions')
     col = {k: buf.column(k) for k in ('room', 'x', 'y', 'lives')}
@@ -218,7 +218,7 @@ def replay_ram(buf:ReplayBuffer, # a Montezuma corpus from `record_corpus`
     for p, i in m['parents']: users[p, i] = users.get((p, i), 0) + 1
     byte_ids = sorted(set(int(b) for b in ram.values()))
     out = np.zeros((len(byte_ids), len(buf)), np.uint8)
-    env.reset(seed=cc.seed); snaps = {(-1, 0): env.clone_state()}
+    env.reset(seed=corpus_cfg.seed); snaps = {(-1, 0): env.clone_state()}
     for e, (p, i) in enumerate(tqdm(m['parents'], desc='replay', disable=not progress)):
         env.restore_state(snaps[p, i])
         users[p, i] -= 1

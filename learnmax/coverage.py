@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .envs import EnvConfig, RandomTransitionsConfig, cell, make_env
+from .envs import EnvConfig, cell, make_env
 from .gpt import GPT
+from .random_env import RandomTransitionsConfig
 
 # %% auto #0
 __all__ = ['KEY_RAM', 'KEY_BIT', 'AtariCoverage', 'table_accuracy', 'TableCoverage', 'make_coverage']
@@ -51,7 +52,7 @@ class TableCoverage:
     frame_skip = 1
     def __init__(self, env_cfg:RandomTransitionsConfig):
         env = make_env(env_cfg)
-        self.table, self.n_open = env.table, env.n_open      # states n_open.. are narrow passages (chapter `01_envs`)
+        self.table, self.n_open = env.table, env.n_open      # states n_open.. are passages (chapter `01_random_env`)
         self.pairs, self.cells = set(), set()
     def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
         if action is not None: self.pairs.add((int(before['state']), int(action)))

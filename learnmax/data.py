@@ -14,7 +14,7 @@ import torch
 
 from .collect import VecCollector
 from .config import kept_json
-from .envs import RandomTransitionsConfig
+from .random_env import RandomTransitionsConfig
 from .replay import ReplayBuffer, ReplayConfig
 from .split import WindowDataset, overlap, split_episodes
 

@@ -253,19 +253,19 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
     import torch
     import torch.distributed as dist
     from learnmax.data import random_transitions_data
-    from learnmax.envs import RandomTransitionsConfig, make_env
     from learnmax.gpt import GPTConfig
+    from learnmax.random_env import RandomTransitionsConfig, RandomTransitionsEnv
     from learnmax.tokenizer import make_tokenizer, world_model_config
     from learnmax.train import TrainConfig, init_distributed, train_gpt
     rank, world = init_distributed()
     torch.set_num_threads(1)
     over = {k: v for k, v in dict(steps=steps, batch_size=batch_size, log_every=log_every).items() if v is not None}
-    tc = TrainConfig.profile(profile, seed=seed, **over)
+    train_cfg = TrainConfig.profile(profile, seed=seed, **over)
     rt = RandomTransitionsConfig(n_states=n_states, n_actions=n_actions, episode_len=16, seed=seed)
-    cfg = world_model_config(make_tokenizer(rt), make_env(rt).action_names, GPTConfig.profile(profile))
+    cfg = world_model_config(make_tokenizer(rt), RandomTransitionsEnv(rt).action_names, GPTConfig.profile(profile))
     with tempfile.TemporaryDirectory(prefix=f'rank{rank}_') as tmp:   # each process builds the same data
         train_ds, test_ds = random_transitions_data(rt, episodes, cfg.window, tmp, seed=seed)
-        model, run = train_gpt(cfg, tc, train_ds, test_ds, out, resume=False, progress=rank == 0)
+        model, run = train_gpt(cfg, train_cfg, train_ds, test_ds, out, resume=False, progress=rank == 0)
     last = run.metrics()[-1] if rank == 0 else {}
     if world > 1: dist.destroy_process_group()
     return last

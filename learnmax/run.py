@@ -14,7 +14,8 @@ from .config import PROFILES
 from .corpus import CorpusConfig
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
-from .envs import EnvConfig, RandomTransitionsConfig
+from .envs import EnvConfig
+from .random_env import RandomTransitionsConfig
 from .explorers import ExploreConfig, GoExploreAgent
 from .hierarchical import HierarchicalAgent
 from .frontier import FrontierConfig

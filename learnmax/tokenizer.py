@@ -16,7 +16,8 @@ from .corpus import CorpusConfig, corpus
 from .dvq import DVQ, DVQConfig, load_dvq, random_dvq
 from .dvq_train import DVQTrainConfig, train_dvq
 from .actions import action_primitives
-from .envs import EnvConfig, RandomTransitionsConfig, make_env
+from .envs import EnvConfig, make_env
+from .random_env import RandomTransitionsConfig
 from .gpt import GPTConfig
 from .patches import PatchCodebook, PatchConfig
 from .replay import ReplayBuffer

@@ -13,8 +13,8 @@ import torch
 from learnmax.agent import Agent
 from learnmax.agent_config import AgentConfig
 from learnmax.config import read_metrics
-from learnmax.envs import RandomTransitionsConfig
 from learnmax.loop import CheckpointError
+from learnmax.random_env import RandomTransitionsConfig
 
 RT = RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8)
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac', 'train_seconds_frac')   # wall-clock fields differ between runs
@@ -31,7 +31,7 @@ def test_kill_9_then_resume_is_the_straight_run(tmp_path):
     killed = tmp_path/'killed'
     code = (f'import torch; torch.set_num_threads({torch.get_num_threads()})\n'   # as here: float sums agree bit for bit
             'from learnmax.agent import Agent\nfrom learnmax.agent_config import AgentConfig\n'
-            'from learnmax.envs import RandomTransitionsConfig\n'
+            'from learnmax.random_env import RandomTransitionsConfig\n'
             f'Agent(RandomTransitionsConfig(n_states=32, n_actions=4, episode_len=8), '
             f'AgentConfig(n_ticks=100000, **{KW!r}), {str(killed)!r}, progress=False).run()')
     p = subprocess.Popen([sys.executable, '-c', code], stderr=subprocess.PIPE)

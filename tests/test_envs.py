@@ -7,7 +7,8 @@ import pytest
 
 from learnmax.collect import VecCollector, random_policy
 from learnmax.actions import ACTION_NAMES
-from learnmax.envs import RANDOM_TRANSITIONS_ID, AtariEnv, EnvConfig, RandomTransitionsConfig, cell, make_env
+from learnmax.envs import AtariEnv, EnvConfig, cell, make_env
+from learnmax.random_env import RANDOM_TRANSITIONS_ID, RandomTransitionsConfig
 
 
 @pytest.mark.parametrize('env_id, expect', [

@@ -19,9 +19,9 @@ from learnmax.run import RunConfig, make_agent
 WALL = ('time', 'steps_per_s', 'plan_seconds_frac', 'train_seconds_frac', 'level_seconds')
 SETUP = '''
 from learnmax.agent_config import AgentConfig
-from learnmax.envs import RandomTransitionsConfig
 from learnmax.explorers import ExploreConfig
 from learnmax.frontier import FrontierConfig
+from learnmax.random_env import RandomTransitionsConfig
 from learnmax.run import RunConfig, make_agent
 RT = RandomTransitionsConfig(n_states=48, n_actions=4, episode_len=16, passages=2, passage_len=4)
 KW = dict(n_envs=2, warmup_ticks=6, log_every=3, ckpt_every=6, train_every=2, round_steps=4)

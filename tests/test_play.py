@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from learnmax.dvq import DVQConfig
-from learnmax.envs import RandomTransitionsConfig
 from learnmax.gpt import GPT, GPTConfig
 from learnmax.play import Dream, app, draw_tree, plot_dream
+from learnmax.random_env import RandomTransitionsConfig
 from learnmax.replay import ReplayBuffer, ReplayConfig
 from learnmax.search import SearchConfig
 from learnmax.tokenizer import DVQTokenizer, make_tokenizer, world_model_config

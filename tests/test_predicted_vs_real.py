@@ -5,7 +5,7 @@ import torch
 from learnmax.agent import Agent
 from learnmax.agent_config import AgentConfig
 from learnmax.trajectories import predicted_vs_real
-from learnmax.envs import RandomTransitionsConfig
+from learnmax.random_env import RandomTransitionsConfig
 from learnmax.search import SearchConfig
 from learnmax.wm_eval import token_counts
 
