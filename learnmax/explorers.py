@@ -17,15 +17,18 @@ from .frontier import Frontier, FrontierConfig, GoBack, go_back
 from .search import plan_batch
 
 # %% auto #0
-__all__ = ['ExploreConfig', 'Explorer', 'cell_key', 'GoExploreAgent']
+__all__ = ['SALIENCE_SCORES', 'ExploreConfig', 'Explorer', 'cell_key', 'GoExploreAgent']
 
 # %% ../nbs/07b_explorers.ipynb #bb4f6a1b
+SALIENCE_SCORES = ('pixels', 'tokens', 'novelty')   # the hierarchical agent's salience scores
+
 @dataclasses.dataclass(frozen=True)
 class ExploreConfig(Config):
     "What the explorers add to the agent's schedule: excursions, salience, level 1 and goals."
     excursion: int = 32         # Go-Explore: env steps explored from a cell before going back to another
     repeat: float = 0.95        # Go-Explore: a random action repeats the previous one with this probability
-    salience: str = 'pixels'    # hierarchical: a step's salience score: 'pixels' (share of pixels that change) or
+    salience: str = 'pixels'    # hierarchical: a step's salience score: 'pixels' (share of pixels that change),
+                                # 'tokens' (patch tokens that change: the score experiments/salience chooses) or
                                 # 'novelty' (1/sqrt(1 + visits) of the new frame's tokens)
     salience_pct: float = 98.0  # hierarchical: a step is salient when its score is at least this percentile of all so
                                 # far
@@ -45,8 +48,8 @@ class ExploreConfig(Config):
         for f in ('excursion', 'level_every', 'decide_every', 'vector_dim', 'max_roots'):
             if getattr(self, f) < 1: raise ValueError(f'ExploreConfig.{f} must be >= 1, got {getattr(self, f)}')
         if not 0 <= self.repeat < 1: raise ValueError(f'ExploreConfig.repeat must lie in [0, 1), got {self.repeat}')
-        if self.salience not in ('pixels', 'novelty'):
-            raise ValueError(f"ExploreConfig.salience must be 'pixels' or 'novelty', got {self.salience!r}")
+        if self.salience not in SALIENCE_SCORES:
+            raise ValueError(f'ExploreConfig.salience must be one of {SALIENCE_SCORES}, got {self.salience!r}')
         if not 0 < self.salience_pct < 100:
             raise ValueError(f'ExploreConfig.salience_pct must lie in (0, 100), got {self.salience_pct}')
         if not 0 < self.match <= 1: raise ValueError(f'ExploreConfig.match must lie in (0, 1], got {self.match}')

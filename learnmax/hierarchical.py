@@ -247,16 +247,19 @@ class HierarchicalAgent(_HierarchyDecisions):
 
     def _after_step(self, i, obs, info, action, reward):
         self._moved(i, action)
-        if self.explore_cfg.salience == 'pixels': chg = _pixel_change(self.obs[i], obs)
-        elif self.tok.fitted: chg = float(self.counts.bonus(torch.as_tensor(self.tok.encode(np.asarray(obs)[None])))[0])
-        else: chg = np.nan
+        kind, tokens = self.explore_cfg.salience, None
+        if kind != 'pixels' and self.tok.fitted: tokens = self.tok.encode(np.asarray(obs)[None])[0]
+        if kind == 'pixels': chg = _pixel_change(self.obs[i], obs)
+        elif tokens is None: chg = np.nan
+        elif kind == 'tokens': chg = np.nan if self.cur is None else float((tokens != self.cur[i]).sum())
+        else: chg = float(self.counts.bonus(torch.as_tensor(tokens[None]))[0])
         self._change_now[i] = chg
         salient = bool(chg >= self.threshold)   # ties at the threshold count (novelty scores tie at never-seen states)
         if self.level is not None and self.cur is not None:
             self.seg_vecs[i].append(frame_vectors(self.level['tables'], self.cur[i][None])[0])
         self.since_decide[i] += 1
         if salient and self.cur is not None:
-            tokens = self.tok.encode(np.asarray(obs)[None])[0]
+            tokens = self.tok.encode(np.asarray(obs)[None])[0] if tokens is None else tokens
             self.candidates.append(dict(row=len(self.replay) + i, steps=int(self.depth[i]), seed=self.reset_seed[i],
                                         actions=list(self.path[i]) if self.frontier_cfg.way == 'replay' else None,
                                         snapshot=(self.envs[i].clone_state() if self.frontier_cfg.way == 'restore'
