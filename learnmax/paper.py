@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from .config import PROFILES, atomic_write, find_root
 from .stats import compare, describe
 
 # %% auto #0
-__all__ = ['SKIP_PARAMETERS', 'derive_statistics', 'flat_parameters', 'figure_manifest', 'library_profiles', 'build_info',
-           'build_paper', 'paper_status', 'experiments']
+__all__ = ['SKIP_PARAMETERS', 'NUMBER', 'derive_statistics', 'flat_parameters', 'figure_manifest', 'library_profiles',
+           'build_info', 'build_paper', 'paper_status', 'experiments', 'content_text', 'content_reads', 'paper_text',
+           'recorded_values', 'unrecorded_numbers', 'check_numbers']
 
 # %% ../nbs/12_paper.ipynb #90165a99
 def _get(d:dict, path:list):
@@ -222,3 +224,95 @@ def experiments(src:str|Path|None=None, figures_dir:str|Path|None=None, paper_di
     "Every experiment the paper declares: name, title, section, present, and the `source` it was shown from."
     src, figures_dir, top, inputs = _paths(src, figures_dir, paper_dir)
     return json.loads(typst.query(str(src), '<experiment>', field='value', root=str(top), sys_inputs=inputs))
+
+# %% ../nbs/12_paper.ipynb #7234abb2
+def _query(selector, src, figures_dir, paper_dir) -> tuple[list, Path]:
+    src, figures_dir, top, inputs = _paths(src, figures_dir, paper_dir)
+    return json.loads(typst.query(str(src), selector, root=str(top), sys_inputs=inputs)), top
+
+def content_text(node) -> str:
+    "The text of queried content as a reader sees it: text, spaces, symbols, references by label; no equations or markers."
+    if isinstance(node, list): return ''.join(content_text(x) for x in node)
+    if not isinstance(node, dict): return ''
+    f = node.get('func')
+    if f in ('text', 'symbol'): return node['text']
+    if f == 'space': return ' '
+    if f in ('linebreak', 'parbreak'): return '\n'
+    if f == 'smartquote': return '"' if node.get('double', True) else "'"
+    if f == 'ref': return node.get('target', '').strip('<>')        # a reference: its label
+    if f in ('metadata', 'equation'): return ''
+    return ''.join(content_text(node[k]) for k in ('body', 'children', 'child', 'caption') if k in node)
+
+def content_reads(node) -> list[dict]:
+    "The markers that `lib.typ`'s helpers left in queried content: `record`, `file`, `part`, `keys`, `derived`."
+    if isinstance(node, list): return [r for x in node for r in content_reads(x)]
+    if not isinstance(node, dict): return []
+    if node.get('func') == 'metadata': return [node['value']] if node.get('label') == '<read>' else []
+    return [r for k, v in node.items() for r in content_reads(v)]
+
+def paper_text(selector:str='par',               # a typst selector: a label ('<abstract>') or an element kind ('par')
+               src:str|Path|None=None,           # the typst source (default: paper/main.typ)
+               figures_dir:str|Path|None=None,   # quick figures and metrics (default: figures/)
+               paper_dir:str|Path|None=None      # paper-profile results (default: `figures_dir/paper`)
+              ) -> str:
+    "The text of the compiled paper's elements that `selector` selects, whitespace collapsed, one line per element."
+    nodes, _ = _query(selector, src, figures_dir, paper_dir)
+    return '\n'.join(' '.join(content_text(n).split()) for n in nodes)
+
+def _at(d, key:str):
+    for p in key.split('.'):
+        if isinstance(d, list) and p.isdigit() and int(p) < len(d): d = d[int(p)]
+        elif isinstance(d, dict) and p in d: d = d[p]
+        else: return None
+    return d
+
+def _numbers(x) -> list[float]:
+    if isinstance(x, bool) or x is None: return []
+    if isinstance(x, (int, float)): return [float(x)]
+    if isinstance(x, str):
+        try: return [float(x)]
+        except ValueError: return []
+    if isinstance(x, (list, tuple)): return [v for y in x for v in _numbers(y)]
+    if isinstance(x, dict): return [v for y in x.values() for v in _numbers(y)]
+    return []
+
+def recorded_values(reads:list[dict], # markers from `content_reads`
+                    root:str|Path     # typst's root folder, which a marker's `file` is relative to
+                   ) -> list[float]:
+    "Every number the JSON files hold at the markers' keys (in `metrics` or `parameters`), lists and tables flattened."
+    out, cache = [], {}
+    for r in reads:
+        if not r.get('file'): continue
+        f = Path(root)/(r['file'].lstrip('/') + '.json')
+        if f not in cache:
+            try: cache[f] = json.loads(f.read_text())
+            except (OSError, ValueError): cache[f] = {}
+        part = cache[f].get(r.get('part', 'metrics')) if isinstance(cache[f], dict) else None
+        for k in r['keys']: out += _numbers(_at(part, k))
+    return out
+
+NUMBER = re.compile(r'(?<![\w.])([-−]?)(\d+(?:,\d{3})*(?:\.\d+)?)(%?)')
+def unrecorded_numbers(text:str,    # the text to check
+                       values,      # the numbers it may print
+                       allow=()     # phrases whose digits are not measurements ('95% interval')
+                      ) -> list[str]:
+    "The numbers printed in `text` (sign, thousands commas, decimals; a percentage as a fraction) that no value gives."
+    for a in allow: text = text.replace(a, ' ')
+    values, bad = [float(v) for v in values], []
+    for m in NUMBER.finditer(text):
+        s = m.group(2).replace(',', '')
+        v, pc = float(s) * (-1 if m.group(1) else 1), bool(m.group(3))
+        tol = 0.5 * 10 ** -(len(s.split('.')[1]) if '.' in s else 0) + 1e-9   # half a unit of the last digit printed
+        if not any(abs((100 * x if pc else x) - v) <= tol for x in values): bad.append(m.group(0))
+    return bad
+
+def check_numbers(selector:str='<abstract>',    # the elements to check (a typst selector)
+                  src:str|Path|None=None,         # the typst source (default: paper/main.typ)
+                  figures_dir:str|Path|None=None, # quick figures and metrics (default: figures/)
+                  paper_dir:str|Path|None=None,   # paper-profile results (default: `figures_dir/paper`)
+                  allow=('95% interval',)         # phrases whose digits are not measurements
+                 ) -> dict:
+    "The text of `selector`'s elements, the records they read, and the numbers in the text that those records lack."
+    nodes, top = _query(selector, src, figures_dir, paper_dir)
+    text, reads = ' '.join(content_text(nodes).split()), content_reads(nodes)
+    return dict(text=text, reads=reads, unrecorded=unrecorded_numbers(text, recorded_values(reads, top), allow))

@@ -106,7 +106,7 @@ def test_band_policy_and_short_resets(tmp_path):
     assert len(eps) == 60 and len(np.unique(eps)) == 12
     assert all((eps == e).sum() == 5 for e in np.unique(eps))
     assert a.replay.column('dones').sum() == 12
-    assert 'plan_score' in read_metrics(tmp_path/'band'/'metrics.jsonl')[-1]
+    assert a.search.mode == 'band'                                  # the policy's planner, not the default 'learn'
 
 
 def _found_anew(a):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from learnmax.paper import build_paper, derive_statistics, experiments, figure_manifest, flat_parameters, paper_status
+from learnmax.paper import (build_paper, check_numbers, derive_statistics, experiments, figure_manifest, flat_parameters,
+                            paper_status, paper_text)
 from learnmax.stats import compare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,8 +55,10 @@ def test_old_record_builds_and_says_what_it_lacks(site):
     "A paper record without commit, duration, seeds or parameters, and without the metrics the text needs, still builds."
     write(site/'figures'/'paper', 'gpt_montezuma', {'summary': {'trained DVQ': {'test_state_acc': 0.91, 'test_copy_acc': 0.72}}},
           profile='paper')
-    pdf = build_paper(site/'paper'/'main.typ', site/'figures')
-    assert pdf.read_bytes()[:5] == b'%PDF-'
+    build_paper(site/'paper'/'main.typ', site/'figures')
+    text = paper_text('par', site/'paper'/'main.typ', site/'figures')
+    # its numbers reach the text, the margin over copying computed from them when the paper is built
+    assert ("predicted 91% of held-out tokens where copying the last frame got 72%, a margin of 0.19" in text), text
     p = shown(site)['gpt_montezuma']['provenance']
     for text in ('commit unknown', 'duration unknown', 'seeds unknown', 'budget not recorded', 'margins over copying',
                  'Not in this record', 'changed-token accuracy'):
@@ -80,13 +83,11 @@ def test_statistics_an_old_record_lacks_come_from_its_own_values():
 
 def test_verdict_reads_the_test_not_the_old_boolean(site):
     "An old record whose mean is larger (its own verdict: yes) is reported as not significantly better."
-    pypdf = pytest.importorskip('pypdf')
     write(site/'figures'/'paper', 'explore_vs_random', OLD_EXPLORE, profile='quick', seeds=[0, 1, 2, 3])
     p = shown(site)['explore_vs_random']['provenance']
     assert 'permutation p-values' in p and '4 seeds (0–3)' in p
-    pdf = build_paper(site/'paper'/'main.typ', site/'figures')
-    text = ' '.join(' '.join(pg.extract_text().split()) for pg in pypdf.PdfReader(pdf).pages)
-    assert 'did not visit significantly more distinct cells than random play' in text
+    text = paper_text('par', site/'paper'/'main.typ', site/'figures')
+    assert 'learnmax did not visit significantly more cells than random.' in text
     assert 'learnmax visited significantly more cells' not in text
 
 
@@ -103,13 +104,23 @@ def test_hyperparameter_rows_and_variants(site):
 
 def test_repository_paper_builds(tmp_path):
     "The project's own paper builds from the repository's figures, showing every result it has from figures/paper/, then figures/large/."
-    out = build_paper(ROOT/'paper'/'main.typ', ROOT/'figures', tmp_path/'paper.pdf')
-    assert out.read_bytes()[:5] == b'%PDF-'
+    build_paper(ROOT/'paper'/'main.typ', ROOT/'figures', tmp_path/'paper.pdf')
     found = {e['name']: e for e in experiments(ROOT/'paper'/'main.typ', ROOT/'figures')}
     for name, e in found.items():
         if (ROOT/'figures'/'paper'/f'{name}.json').exists(): assert e['source'] == 'paper', name
         elif (ROOT/'figures'/'large'/f'{name}.json').exists():
             assert e['source'] == 'large' and e['provenance'].startswith('Large-profile result, made on a GPU'), name
         elif e['present']: assert e['provenance'].startswith('Smoke test'), name
-    assert found['salience']['present'] and found['salience']['section'] == 'salience'      # a first detector, measured
-    assert found['exploration']['present'] and found['exploration']['section'] == 'exploration'   # the study, built
+
+
+def test_abstract_numbers_are_in_the_records():
+    """Every number the built abstract prints is a value of a figures/ JSON (figures/paper/, figures/large/ or the smoke
+    tests), rounded as printed (a percentage as a hundred times a fraction), at a key the abstract's helpers read. The
+    values of all the JSONs together would accept nearly any number (among their tens of thousands, almost every
+    percentage with one decimal occurs somewhere), so a number typed by hand, or a value the paper derived rather than
+    found in a record, fails here."""
+    r = check_numbers('<abstract>', ROOT/'paper'/'main.typ', ROOT/'figures')
+    assert r['text'].startswith('Abstract.') and len(r['reads']) >= 10, r
+    assert 'n/a' not in r['text'], r['text']                       # a key the records lack
+    assert not [x for x in r['reads'] if x['derived']], [x for x in r['reads'] if x['derived']]
+    assert r['unrecorded'] == [], (r['unrecorded'], r['text'])

@@ -35,6 +35,15 @@ def world(tmp_path_factory):
     yield tok, model, buf, (frames, actions, eps)
     buf.close()
 
+@torch.no_grad()
+def frame_entropy(model, frames, actions) -> np.ndarray:
+    "Entropy of each token of the last of `frames` given all before it, from one forward pass without a cache."
+    s = torch.as_tensor(np.stack(frames))[None].long()
+    a = torch.tensor([list(actions) + [0] * (len(frames) - len(actions))])
+    toks, st, _ = model.inputs_targets(s, a)
+    logits = model(toks)[st >= 0][:, :model.cfg.vocab][-s.shape[-1]:]
+    return torch.distributions.Categorical(logits=logits).entropy().numpy()
+
 def test_step_reset_undo(world):
     tok, model, buf, _ = world
     d = Dream(tok, model, buf)
@@ -43,9 +52,13 @@ def test_step_reset_undo(world):
     toks, between = d.context
     assert len(toks) == 3 and between == buf.column('actions')[[7, 9]].tolist()   # episode 1's rows before 11
     for k, a in enumerate(['RIGHT', 4, 'noop', np.int32(2), 'DOWN', 'FIRE', 0], 1):   # past the window: the context slides
+        before, between = d.context
         s = d.step(a)
         assert s.step == k and s.frame.shape == s0.frame.shape and s.entropy.shape == tok.grid
-        assert (s.entropy >= 0).all() and (s.entropy <= d.max_entropy + 1e-4).all()
+        # the map is the entropy of each patch's distribution, in the grid's order, for this context and action
+        keep = model.cfg.window - 1
+        np.testing.assert_allclose(s.entropy.ravel(), frame_entropy(model, before[-keep:] + [s.tokens],
+                                   between[len(between) - keep + 1:] + [d.action_index(a)]), rtol=1e-4, atol=1e-5)
     assert [h.action for h in d.history] == [None, 3, 4, 0, 2, 5, 1, 0]
     assert d.undo().step == 6 and len(d.context[0]) == len(d.context[1]) + 1
     assert len(d.branches()) == A and d.state.step == 6

@@ -29,7 +29,4 @@ def test_token_ids_and_changed_counts(tmp_path):
         for j in range(d):
             c = token_counts(*(torch.as_tensor(x) for x in (p['predicted_tokens'][j], p['real_tokens'][j], prev[j])))
             assert (c['changed'], c['changed_hit']) == (p['changed'][j], p['changed_hit'][j])
-        # copying the frame before scores nothing on the changed tokens
-        assert all(token_counts(*(torch.as_tensor(x) for x in (prev[j], p['real_tokens'][j], prev[j])))['changed_hit'] == 0
-                   for j in range(d))
         assert p['start'].shape == p['real'][0].shape and p['start'].dtype == np.uint8

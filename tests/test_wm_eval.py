@@ -34,11 +34,30 @@ def test_horizon_and_context_are_checked():
     with pytest.raises(ValueError, match='no windows'): pick_windows(0, 5)
 
 @pytest.mark.parametrize('decode', ['sequential', 'parallel'])
-def test_open_loop_is_seeded_and_copy_scores_zero_at_k1(decode):
+def test_open_loop_scores_the_rollout_against_the_right_frames(decode):
+    """Per k, the model's and copying's accuracies are those of `rollout`'s predictions (and of the last context frame)
+    against the window's true frame, "changed" meaning changed since the true frame before it (`ctx_`: since the last
+    context frame); the same seed picks the same windows."""
     m, ds = model(decode=decode), windows(11, n=20)
-    a, b = open_loop_eval(m, ds, k=8, n_windows=10, seed=1), open_loop_eval(m, ds, k=8, n_windows=10, seed=1)
-    assert a == b and a['copy_changed_acc'][0] == 0.0 and a['copy_ctx_changed_acc'] == [0.0] * 8
-    assert teacher_forced_eval(m, windows(4))['copy_changed_acc'] == 0.0
+    a = open_loop_eval(m, ds, k=8, n_windows=10, seed=1)
+    assert a == open_loop_eval(m, ds, k=8, n_windows=10, seed=1)
+    idx = pick_windows(len(ds), 10, seed=1)
+    s, ctx = ds.s[idx], m.cfg.window - 1
+    pred, last = rollout(m, s, ds.a[idx], 8, ctx), s[:, ctx - 1]
+    for j in range(8):
+        true, before = s[:, ctx + j], s[:, ctx + j - 1]
+        model_, copy = rates(token_counts(pred[:, j], true, before)), rates(token_counts(last, true, before))
+        assert (a['acc'][j], a['changed_acc'][j]) == (model_['acc'], model_['changed_acc']), j
+        assert (a['copy_acc'][j], a['copy_changed_acc'][j]) == (copy['acc'], copy['changed_acc']), j
+        assert a['ctx_changed_acc'][j] == rates(token_counts(pred[:, j], true, last))['changed_acc'], j
+    assert len(set(a['changed_acc'])) > 1             # the k differ: a mistake in the frames compared would show
+
+def test_teacher_forced_is_open_loop_at_one_step_for_a_parallel_model():
+    "A whole-frame model sees only the true frames before the one it predicts, in both evaluations: one step, they agree."
+    m, ds = model(decode='parallel'), windows(2, n=30)
+    tf, ol = teacher_forced_eval(m, ds), open_loop_eval(m, ds, k=1, context=1)
+    assert tf['n_windows'] == ol['n_windows'] == 30 and 0 < tf['changed_acc'] < 1
+    assert (tf['acc'], tf['changed_acc']) == (ol['acc'][0], ol['changed_acc'][0])
 
 def test_pixels_and_seeds():
     prev = np.zeros((1, 2, 2, 3), np.uint8); real = prev.copy(); real[0, 1, 1] = 255
