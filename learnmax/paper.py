@@ -91,13 +91,15 @@ def flat_parameters(params:dict|None, # a record's `parameters`
     return rows
 
 # %% ../nbs/12_paper.ipynb #41027eb8
+def _no_constant(name): raise ValueError(f'{name} is not JSON')
+
 def _entry(folder:Path, stem:str, source:str, root:Path) -> dict:
     png, js = folder/f'{stem}.png', folder/f'{stem}.json'
     rel = '/' + folder.relative_to(root).as_posix()
     e = {'png': png.exists(), 'json': js.exists(), 'dir': rel, 'file': f'{rel}/{stem}', 'source': source,
          'derived': {}, 'derived_keys': [], 'parameters': []}
     if e['json']:
-        try: rec = json.loads(js.read_text(encoding='utf-8'))
+        try: rec = json.loads(js.read_text(encoding='utf-8'), parse_constant=_no_constant)   # NaN: typst refuses it
         except ValueError: rec = None
         if isinstance(rec, dict):
             e['derived'], e['derived_keys'] = derive_statistics(rec.get('metrics') or {})
@@ -137,7 +139,8 @@ def figure_manifest(figures_dir:str|Path,          # the quick figures: <name>.p
         figures[n] = e
     if paper_dir.is_dir():   # variants of a paper result, e.g. figures/paper/dvq300/explore_vs_random
         for sub in sorted(p for p in paper_dir.iterdir() if p.is_dir()):
-            for n in sorted(_stems(sub)): figures[f'{sub.name}/{n}'] = _entry(sub, n, 'paper', root)
+            for n in sorted(_stems(sub)):   # a figure (run records beside a result, JSON only, are not)
+                if (sub/f'{n}.png').exists(): figures[f'{sub.name}/{n}'] = _entry(sub, n, 'paper', root)
     rel = lambda d: '/' + d.relative_to(root).as_posix()
     return {'dir': rel(figures_dir), 'paper_dir': rel(paper_dir), 'large_dir': rel(large_dir), 'figures': figures}
 

@@ -95,7 +95,10 @@ def test_hyperparameter_rows_and_variants(site):
     figs = site/'figures'
     write(figs/'paper', 'explore_vs_random', OLD_EXPLORE, parameters={'runs_dir': '/x', 'search': {'beam': 4}, 'n_steps': 2000})
     write(figs/'paper'/'dvq300', 'explore_vs_random', OLD_EXPLORE, parameters={'dvq_steps': 300})
+    shutil.copy(ROOT/'figures'/'paper'/'corpus.png', figs/'paper'/'dvq300'/'explore_vs_random.png')   # a figure: a variant
+    write(figs/'paper'/'explore_vs_random_runs', 'learnmax_s0', {'x': 1.0})  # a run's record beside a result is not
     m = figure_manifest(figs, site)
+    assert not any(k.startswith('explore_vs_random_runs/') for k in m['figures'])
     assert m['figures']['explore_vs_random']['parameters'] == [['n_steps', '2000'], ['search.beam', '4']]
     assert m['figures']['dvq300/explore_vs_random']['file'] == '/figures/paper/dvq300/explore_vs_random'
     assert 'dvq300/explore_vs_random' not in paper_status(site/'paper'/'main.typ', figs)   # undeclared: under "Other figures"
