@@ -234,7 +234,7 @@ def _query(selector, src, figures_dir, paper_dir) -> tuple[list, Path]:
     return json.loads(typst.query(str(src), selector, root=str(top), sys_inputs=inputs)), top
 
 def content_text(node) -> str:
-    "The text of queried content as a reader sees it: text, spaces, symbols, labelled references; no equations or markers."
+    "Queried content as a reader sees it: text, spaces, symbols, labelled references; no equations or markers."
     if isinstance(node, list): return ''.join(content_text(x) for x in node)
     if not isinstance(node, dict): return ''
     f = node.get('func')
