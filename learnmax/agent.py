@@ -5,6 +5,7 @@
 # %% ../nbs/07_agent.ipynb #c5a9185e
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -15,7 +16,7 @@ import torch
 
 from .corpus import CorpusConfig
 from .agent_config import EXPLORERS, POLICIES, AgentConfig
-from .config import RunDir, rng_state, seed_everything, set_rng_state
+from .config import RunDir, atomic_write, rng_state, seed_everything, set_rng_state
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
 from .coverage import make_coverage
@@ -268,7 +269,7 @@ class _Ticks(_Planner):
             if r > 0 and self.first_reward is None: self.first_reward = self.taken
             self.best_score = max(self.best_score, float(self.ep_ret[i]))
             dones[i] = term or trunc or (cfg.reset_after and self.ep_len[i] >= cfg.reset_after)
-            self.cov.seen(obs, info, a, self.info[i], e)
+            self.cov.seen(obs, info, a, self.info[i], e, taken=self.taken)
             if self.cur is not None: self.hist[i] = (self.hist[i] + [(self.cur[i], a)])[-self.gpt_cfg.window:]
             if dones[i]:
                 obs, info = self._reset_env(i); self.cov.seen(obs, info, env=e); self.ep_ret[i] = 0.0
@@ -302,6 +303,7 @@ class Agent(_Ticks):
         self._t0, self._s0, self._plan_seconds, self._train_seconds = time.perf_counter(), self.t, 0.0, 0.0
         self.loop.run(self.t, self._step, self._state, self.configs, stop_at=stop_at)
         self.replay.flush()
+        atomic_write(self.run_dir/'coverage.json', json.dumps(self.cov.summary()))   # where it went (Atari: places)
         return self.run_dir
 
     def _step(self, s:int, log:bool) -> dict:

@@ -5,6 +5,8 @@
 # %% ../nbs/06f_coverage.ipynb #37eab1d0
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import torch
 
@@ -20,19 +22,33 @@ KEY_RAM, KEY_BIT = 65, 2   # Montezuma: the inventory byte, and its bit of the f
                            # 100 points)
 
 class AtariCoverage:
-    "Rooms (from RAM), Go-Explore cells (with the room) and, in Montezuma, whether the first room's key was held."
+    """Rooms (from RAM), Go-Explore cells (with the room), lives lost, the player's places (Montezuma: room, x, y from
+    RAM, with their visits) and whether, and after how many env steps, the first room's key was held."""
     def __init__(self, env_cfg:EnvConfig):
         self.rooms, self.cells, self.frame_skip, self.key = set(), set(), env_cfg.frame_skip, False
-    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
+        self.key_at, self.deaths, self.places = None, 0, collections.Counter()
+    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None,
+             taken:int|None=None):   # env steps taken so far (dates the key)
         "Record an observation (and the action that led to it from the state `before`; `env` for its RAM)."
         self.cells.add((int(info.get('room', -1)), cell(obs)))
         if 'room' in info: self.rooms.add(int(info['room']))
-        if env is not None and getattr(env, 'montezuma', False): self.key |= bool(env.ale.getRAM()[KEY_RAM] & KEY_BIT)
+        if 'x' in info: self.places[int(info['room']), int(info['x']), int(info['y'])] += 1
+        if before is not None and info.get('lives', 0) < before.get('lives', 0): self.deaths += 1
+        if env is not None and getattr(env, 'montezuma', False) and not self.key:
+            self.key = bool(env.ale.getRAM()[KEY_RAM] & KEY_BIT)
+            if self.key: self.key_at = taken
     def record(self, model:GPT|None, env_steps:int) -> dict:
-        return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key))
-    def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key)
+        return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key),
+                    key_frames=None if self.key_at is None else self.key_at * self.frame_skip, deaths=self.deaths)
+    def summary(self) -> dict:
+        "What a run's end keeps beside its metrics: the places visited as rows [room, x, y, visits]."
+        return dict(places=[[*k, n] for k, n in sorted(self.places.items())])
+    def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key,
+                                              key_at=self.key_at, deaths=self.deaths, places=dict(self.places))
     def load_state_dict(self, s:dict):
         self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key', False)
+        self.key_at, self.deaths = s.get('key_at'), s.get('deaths', 0)
+        self.places = collections.Counter(s.get('places', {}))
 
 @torch.no_grad()
 def table_accuracy(model:GPT,      # a world model of a random-transitions env (frame layout)
@@ -54,7 +70,7 @@ class TableCoverage:
         env = make_env(env_cfg)
         self.table, self.n_open = env.table, env.n_open      # states n_open.. are passages (chapter `01_random_env`)
         self.pairs, self.cells = set(), set()
-    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None):
+    def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None, taken:int|None=None):
         if action is not None: self.pairs.add((int(before['state']), int(action)))
         self.cells.add(int(info['state']))
     def record(self, model:GPT|None, env_steps:int) -> dict:
@@ -64,6 +80,7 @@ class TableCoverage:
             rec['passage_frac'] = sum(s >= self.n_open for s in self.cells) / (S - self.n_open)
         if model is not None: rec['table_acc'] = table_accuracy(model, self.table)
         return rec
+    def summary(self) -> dict: return {}
     def state_dict(self) -> dict: return dict(pairs=set(self.pairs), cells=set(self.cells))
     def load_state_dict(self, s:dict): self.pairs, self.cells = set(s['pairs']), set(s['cells'])
 

@@ -28,7 +28,8 @@ class ExploreConfig(Config):
     excursion: int = 32         # Go-Explore: env steps explored from a cell before going back to another
     repeat: float = 0.95        # Go-Explore: a random action repeats the previous one with this probability
     salience: str = 'pixels'    # hierarchical: a step's salience score: 'pixels' (share of pixels that change),
-                                # 'tokens' (patch tokens that change: the score experiments/salience chooses) or
+                                # 'tokens' (patch tokens that change: the score experiments/salience chooses; the
+                                # paper profile's) or
                                 # 'novelty' (1/sqrt(1 + visits) of the new frame's tokens)
     salience_pct: float = 98.0  # hierarchical: a step is salient when its score is at least this percentile of all so
                                 # far
@@ -41,7 +42,7 @@ class ExploreConfig(Config):
     goal_weight: float = 1.0    # hierarchical: weight of the level-1 target's frame in the frame planner's score
     max_roots: int = 16         # hierarchical: remembered states searched as level-1 roots (those chosen least first)
     match: float = 1.0          # 'plan' way back: share of the target frame's tokens that must match to have arrived
-    _paper = dict(excursion=100, level_every=1250, decide_every=8, max_roots=32)
+    _paper = dict(excursion=100, level_every=1250, decide_every=8, max_roots=32, salience='tokens')
 
     def check(self) -> ExploreConfig:
         "Refuse settings that cannot run, naming the field; return self."

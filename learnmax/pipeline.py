@@ -26,7 +26,7 @@ from .jobs import (
 
 # %% auto #0
 __all__ = ['ENGINES', 'Result', 'CellError', 'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound',
-           'check_clean', 'run_figures', 'train_table', 'main']
+           'check_clean', 'run_figures', 'train_table', 'pilot_command', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #a6972669
 @dataclasses.dataclass
@@ -228,6 +228,17 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument('--src', help='typst source (default: paper/main.typ)')
     q.add_argument('--output', help='the file to write (default: paper/learnmax.pdf, or paper/pages/ for png)')
     q.add_argument('--format', choices=('pdf', 'png'), default='pdf', help='png: one image per page, to look at')
+    g = sub.add_parser('pilot', help='compare exploring agents at an equal frame budget over a few seeds '
+                                     '(resumable; finished runs are read from their records)')
+    g.add_argument('--arms', nargs='+', metavar='SPEC', help='arms as [name=]policy[,part.field=value...] '
+                   "(default: the study's agents and the hierarchical agent cutting at pixel change)")
+    g.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='seeds of every arm (default: 0 1 2)')
+    g.add_argument('--profile', default='paper', help=f"one of {', '.join(PROFILES)} (default: paper)")
+    g.add_argument('--frames', type=int, default=100_000, help='frames per run (default: 100000)')
+    g.add_argument('--root', default='runs/pilot', help='run folders (default: runs/pilot)')
+    g.add_argument('--records', help="each finished run's record (default: ROOT/records)")
+    g.add_argument('--workers', type=int, default=1, help='processes of one thread each (default: 1)')
+    g.add_argument('--no-progress', action='store_true', help='no progress bar')
     t = sub.add_parser('train', help='train a world model on a random-transitions table (data-parallel under torchrun)')
     t.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
     t.add_argument('--profile', default='quick', choices=['quick', 'paper'])
@@ -270,11 +281,32 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
     if world > 1: dist.destroy_process_group()
     return last
 
+# %% ../nbs/11_pipeline.ipynb #5d44eda2
+def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
+                 ) -> int:
+    "Run the pilot `a` asks for, print its table and keep its summary in ROOT/pilot.json; the exit status."
+    from learnmax.pilot import PILOT_ARMS, arm_run, pilot_config, pilot_summary, pilot_table, run_pilot
+    arms = tuple(a.arms or PILOT_ARMS)
+    try:
+        if a.profile not in PROFILES: raise ValueError(f'unknown profile {a.profile!r}: choose one of {PROFILES}')
+        if a.workers < 1: raise ValueError(f'--workers must be >= 1, got {a.workers}')
+        if min(a.seeds) < 0: raise ValueError(f'seeds must be >= 0, got {a.seeds}')
+        base = pilot_config(a.profile, a.frames)
+        for spec in arms: arm_run(spec, base, a.seeds[0])          # every arm checked before anything runs
+    except ValueError as e:
+        print(f'learnmax pilot: {e}', file=sys.stderr); return 2
+    res = run_pilot(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, a.workers, not a.no_progress)
+    summary = pilot_summary(res)
+    atomic_write(Path(a.root)/'pilot.json', json.dumps(dict(specs=list(arms), seeds=a.seeds, profile=a.profile,
+                                                            frames=a.frames, **summary)))
+    print(pilot_table(summary)); return 0
+
 # %% ../nbs/11_pipeline.ipynb #7717357b
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
-    "The `learnmax` command: `learnmax figures|paper|train ...`; returns the exit status."
+    "The `learnmax` command: `learnmax figures|paper|pilot|train ...`; returns the exit status."
     a = _parser().parse_args(argv)
+    if a.command == 'pilot': return pilot_command(a)
     if a.command == 'train':
         last = train_table(a.out, a.profile, a.steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
                            a.log_every)

@@ -9,7 +9,7 @@ import dataclasses
 from pathlib import Path
 
 from .agent import Agent
-from .agent_config import AgentConfig
+from .agent_config import EXPLORERS, AgentConfig
 from .config import PROFILES
 from .corpus import CorpusConfig
 from .dvq import DVQConfig
@@ -79,6 +79,14 @@ class RunConfig:
         d = {f.name: None if getattr(self, f.name) is None else getattr(self, f.name).to_dict()
              for f in dataclasses.fields(self)}
         return {**d, 'env_type': type(self.env).__name__}
+
+    def key(self) -> dict:
+        """`to_dict` without the parts this run's policy never reads (the explorers' settings for a flat agent, the
+        hierarchy's for all but the hierarchical one): what a kept result is keyed by, so that a change to one agent's
+        settings leaves the others' results valid."""
+        unused = (() if self.agent.policy == 'hierarchical' else ('hierarchy', 'levels')) + \
+                 (() if self.agent.policy in EXPLORERS else ('explore', 'frontier'))
+        return {k: v for k, v in self.to_dict().items() if k not in unused}
 
     @classmethod
     def from_dict(cls, d:dict) -> RunConfig:

@@ -1,11 +1,14 @@
-"""Rewrite kept run records (`kept_json` files whose key holds a `run` config) with today's field names.
+"""Rewrite kept run records (`kept_json` files whose key is, or holds as `run`, a run config) in today's form.
 
-    python tools/migrate_kept.py figures/paper/explore_vs_random_runs/*.json
+    python tools/migrate_kept.py figures/paper/explore_vs_random_runs/*.json figures/paper/sighted_agent_runs/*.json
 
-A record's key must equal the key a rerun computes, or `kept_json` refuses it. When a config field is renamed (its
-class lists the old name in `_renamed`), the records made before keep the old name; this reads each key's run config
-with `RunConfig.from_dict` (which accepts old names) and writes it back with `to_dict`, atomically, leaving the values
-(the results) untouched. A record whose key is already current is left as it is.
+A record's key must equal the key a rerun computes, or `kept_json` refuses it. Two changes made keys of records made
+before them differ from today's:
+- a config field renamed (its class lists the old name in `_renamed`): the record keeps the old name;
+- `RunConfig.key()`: a run is keyed by the parts its policy reads, so a flat agent's record no longer holds the
+  explorers' and the hierarchy's settings.
+This reads each key's run config with `RunConfig.from_dict` (which accepts old names) and writes back its `key()`,
+atomically, leaving the values (the results) untouched. A record whose key is already current is left as it is.
 """
 import json
 import sys
@@ -16,13 +19,16 @@ from learnmax.run import RunConfig
 
 
 def migrate(path: Path) -> bool:
-    "Rewrite `path`'s key with today's names; whether it changed."
+    "Rewrite `path`'s key in today's form; whether it changed."
     rec = json.loads(path.read_text(encoding='utf-8'))
-    run = rec.get('key', {}).get('run')
-    if run is None: raise SystemExit(f'{path}: no key.run to migrate')
-    new = RunConfig.from_dict(run).to_dict()
+    key = rec.get('key') or {}
+    nested = 'run' in key
+    run = key['run'] if nested else key if {'env', 'agent'} <= set(key) else None
+    if run is None: raise SystemExit(f'{path}: its key holds no run config to migrate')
+    new = RunConfig.from_dict(run).key()
     if new == run: return False
-    rec['key']['run'] = new
+    if nested: rec['key']['run'] = new
+    else: rec['key'] = new
     atomic_write(path, json.dumps(rec))
     return True
 
