@@ -14,19 +14,22 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm.auto import tqdm
 
 import learnmax
 
 from .agent_config import POLICIES
 from .config import kept_json
+from .envs import EnvConfig, make_env
 from .explore import _run_one, policy_run
 from .jobs import git_commit
-from .run import RunConfig
+from .run import RunConfig, make_agent
 from .stats import compare, describe
 
 # %% auto #0
-__all__ = ['PILOT_ARMS', 'KEPT', 'arm_run', 'pilot_config', 'run_record', 'run_pilot', 'pilot_summary', 'pilot_table']
+__all__ = ['PILOT_ARMS', 'KEPT', 'arm_run', 'pilot_config', 'ProbeStates', 'probe_states', 'entropy_probe', 'run_record',
+           'run_pilot', 'pilot_summary', 'pilot_table']
 
 # %% ../nbs/08b_pilot.ipynb #a77413a7
 PILOT_ARMS = ('learnmax', 'hierarchical', 'hier_pixels=hierarchical,explore.salience=pixels', 'count', 'random',
@@ -74,6 +77,63 @@ def pilot_config(profile:str='paper', # one of `PROFILES`
                                ckpt_every=min(base.agent.ckpt_every, ticks))
     return base.replace(agent=agent.check())
 
+# %% ../nbs/08b_pilot.ipynb #22bec85e
+@dataclasses.dataclass
+class ProbeStates:
+    "One stretch of play every run's model is probed on."
+    frames: np.ndarray    # (n, H, W, C) observations
+    actions: np.ndarray   # (n,) the action taken after each
+    episode: np.ndarray   # (n,) its episode (a lost game starts the next)
+    places: np.ndarray    # (n, 3) room, x, y from the RAM (-1 without)
+    dying: np.ndarray     # (n,) a life is lost within the next `dying` steps
+
+def probe_states(env_cfg:EnvConfig,    # the game (every run of a pilot shares it)
+                 n:int=2048,           # states
+                 seed:int=10_000,      # seeds the env and the actions: no run uses it
+                 repeat:float=0.95,    # an action repeats the previous one with this probability
+                 dying:int=8           # a state is `dying` when a life is lost within this many steps
+                ) -> ProbeStates:
+    "Random play from the game's start (restarted at game over): the probe's states."
+    env, rng = make_env(env_cfg), np.random.default_rng(seed)
+    obs, info = env.reset(seed=seed)
+    frames, acts, eps, places, lives, ep, a = [], [], [], [], [], 0, 0
+    for t in range(n):
+        a = a if rng.random() < repeat else int(rng.integers(env.action_space.n))
+        frames.append(obs); acts.append(a); eps.append(ep); lives.append(info.get('lives', 0))
+        places.append([int(info.get(k, -1)) for k in ('room', 'x', 'y')])
+        obs, r, term, trunc, info = env.step(a)
+        if term or trunc: obs, info = env.reset(seed=seed + ep + 1); ep += 1
+    lives, eps = np.array(lives), np.array(eps)
+    lost = np.r_[(lives[1:] < lives[:-1]) & (eps[1:] == eps[:-1]), False]   # a life lost on the step after t
+    soon = np.array([lost[t:t + dying].any() for t in range(n)])
+    return ProbeStates(np.stack(frames), np.array(acts), eps, np.array(places), soon)
+
+# %% ../nbs/08b_pilot.ipynb #c7be1d65
+@torch.no_grad()
+def entropy_probe(agent,               # an agent with a world model (e.g. a finished run, resumed)
+                  probe:ProbeStates,   # from `probe_states`
+                  batch:int=256        # histories per model call
+                 ) -> dict:
+    "The model's predicted next-frame entropy after each probe state under every action, and its summaries."
+    W, m = agent.gpt_cfg.window - 1, agent.model
+    tok = agent.tok.encode(probe.frames)                       # (n, tokens)
+    ends = np.array([i for i in range(W - 1, len(tok)) if probe.episode[i - W + 1] == probe.episode[i]])
+    rows = ends[:, None] + np.arange(1 - W, 1)                 # (h, W) each state and the W-1 before it
+    ent = []
+    for b in range(0, len(rows), batch):
+        r = rows[b:b + batch]
+        cache = m.prefill(torch.as_tensor(tok[r]), torch.as_tensor(probe.actions[r[:, :-1]]))
+        ent.append(m.predict_next(cache, torch.arange(agent.A).expand(len(r), agent.A), extend=False).entropy)
+    ent = torch.cat(ent).numpy()                               # (h, A, tokens)
+    per_action = ent.mean(2)                                   # (h, A)
+    grid = agent.gpt_cfg.grid or (1, ent.shape[2])
+    dying = probe.dying[ends]
+    return dict(index=ends.tolist(), entropy=per_action.mean(1).round(4).tolist(),
+                spread=(per_action.max(1) - per_action.min(1)).round(4).tolist(),
+                map=ent.mean((0, 1)).reshape(grid).round(4).tolist(),
+                dying=float(per_action[dying].mean()) if dying.any() else None,
+                elsewhere=float(per_action[~dying].mean()), n_dying=int(dying.sum()))
+
 # %% ../nbs/08b_pilot.ipynb #0fd1a2f2
 KEPT = ('frames', 'cells', 'rooms', 'key', 'key_frames', 'deaths', 'score', 'first_reward_frames', 'episodes',
         'distinct_tokens', 'steps_per_s', 'heldout_changed_acc', 'heldout_copy_changed_acc', 'plan_seconds_frac',
@@ -84,8 +144,13 @@ def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
     t0 = time.time()
     recs = _run_one(run, str(run_dir), {})
     cov = Path(run_dir)/'coverage.json'
-    last = recs[-1]
-    return dict(arm=name, policy=run.agent.policy, seed=run.agent.seed, last={k: last[k] for k in KEPT if k in last},
+    last, probe = recs[-1], None
+    if isinstance(run.env, EnvConfig):   # the final model, probed
+        agent = make_agent(run, run_dir, progress=False)
+        if agent.model is not None: probe = entropy_probe(agent, probe_states(run.env))
+        agent.replay.close()
+        if agent.tokens is not None: agent.tokens.close()
+    return dict(arm=name, probe=probe, policy=run.agent.policy, seed=run.agent.seed, last={k: last[k] for k in KEPT if k in last},
                 curve=[[r['frames'], r['cells'], r['rooms']] for r in recs if 'cells' in r],
                 places=json.loads(cov.read_text())['places'] if cov.exists() else [],
                 seconds=round(time.time() - t0, 1), commit=git_commit(Path(learnmax.__file__).parent))
