@@ -139,9 +139,13 @@ KEPT = ('frames', 'cells', 'rooms', 'key', 'key_frames', 'deaths', 'score', 'fir
         'distinct_tokens', 'steps_per_s', 'heldout_changed_acc', 'heldout_copy_changed_acc', 'plan_seconds_frac',
         'train_seconds_frac', 'level_tokens', 'returns', 'frontier')   # what a record keeps of the last metrics
 
+def _run_seconds(recs:list) -> float:
+    "The seconds a run's loop took, from its records (each record's env steps over its speed: resumes included)."
+    return round(sum((b['env_steps'] - a['env_steps']) / b['steps_per_s'] for a, b in zip([dict(env_steps=0)] + recs, recs)
+                     if b.get('steps_per_s')), 1)
+
 def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
     "Run (or resume, or find finished) one arm's run in `run_dir`; its record."
-    t0 = time.time()
     recs = _run_one(run, str(run_dir), {})
     cov = Path(run_dir)/'coverage.json'
     last, probe = recs[-1], None
@@ -153,7 +157,8 @@ def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
     return dict(arm=name, probe=probe, policy=run.agent.policy, seed=run.agent.seed, last={k: last[k] for k in KEPT if k in last},
                 curve=[[r['frames'], r['cells'], r['rooms']] for r in recs if 'cells' in r],
                 places=json.loads(cov.read_text())['places'] if cov.exists() else [],
-                seconds=round(time.time() - t0, 1), commit=git_commit(Path(learnmax.__file__).parent))
+                seconds=_run_seconds(recs),
+                commit=git_commit(Path(learnmax.__file__).parent))
 
 def _job(name:str, run:RunConfig, run_dir:str, path:str) -> dict:
     return kept_json(path, dict(arm=name, run=run.key()), lambda: run_record(name, run, run_dir))
