@@ -128,9 +128,9 @@ def entropy_probe(agent,               # an agent with a world model (e.g. a fin
     per_action = ent.mean(2)                                   # (h, A)
     grid = agent.gpt_cfg.grid or (1, ent.shape[2])
     dying = probe.dying[ends]
-    return dict(index=ends.tolist(), entropy=per_action.mean(1).round(4).tolist(),
-                spread=(per_action.max(1) - per_action.min(1)).round(4).tolist(),
-                map=ent.mean((0, 1)).reshape(grid).round(4).tolist(),
+    r4 = lambda a: np.round(np.asarray(a, np.float64), 4).tolist()   # short in JSON
+    return dict(index=ends.tolist(), entropy=r4(per_action.mean(1)), spread=r4(per_action.max(1) - per_action.min(1)),
+                map=r4(ent.mean((0, 1)).reshape(grid)),
                 dying=float(per_action[dying].mean()) if dying.any() else None,
                 elsewhere=float(per_action[~dying].mean()), n_dying=int(dying.sum()))
 
