@@ -10,6 +10,7 @@ import dataclasses
 import json
 import multiprocessing as mp
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -146,6 +147,8 @@ def _run_seconds(recs:list) -> float:
 
 def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
     "Run (or resume, or find finished) one arm's run in `run_dir`; its record."
+    if Path(run_dir).exists() and not (Path(run_dir)/'ckpt.pt').exists():
+        shutil.rmtree(run_dir)   # stopped before its first checkpoint: nothing to resume, start again
     recs = _run_one(run, str(run_dir), {})
     cov = Path(run_dir)/'coverage.json'
     last, probe = recs[-1], None
