@@ -76,8 +76,9 @@ class _Setup:
         self.configs = {'agent': cfg.to_dict(), 'env': env_cfg.to_dict(), 'gpt': self.gpt_cfg.to_dict(),
                         'search': self.search.to_dict(), 'tokenizer': self.tok.config(), **self._more_configs()}
         self.loop = Loop(self.run_dir, cfg.n_ticks, cfg.ckpt_every, cfg.log_every, desc=f'agent {cfg.policy}',
-                         progress=progress,
-                         postfix=('rooms', 'cells', 'pairs_frac'))
+                         progress=progress, postfix=('rooms', 'cells', 'pairs_frac', 'heldout_changed_acc'),
+                         unit='frames' if isinstance(env_cfg, EnvConfig) else 'env steps',
+                         per_step=cfg.n_envs * getattr(env_cfg, 'frame_skip', 1))   # the bar counts frames
         self.cov, self.windows = make_coverage(env_cfg), WindowIndex(self.gpt_cfg.window, cfg.holdout)
         if resume and self.loop.ckpt.exists(): self._resume()
         else: self._start()

@@ -71,13 +71,16 @@ class Loop:
                  eval_every:int=0,        # steps between evaluations (and at the end); 0: never
                  desc:str='',             # progress-bar label
                  progress:bool=True,      # show the bar
-                 postfix:tuple=(),        # metric names shown on the bar
-                 rank:int=0, world:int=1):# this process and the number of processes (torchrun)
+                 postfix:tuple=(),        # metric names shown on the bar (a list shows its first value)
+                 rank:int=0, world:int=1, # this process and the number of processes (torchrun)
+                 unit:str='step',         # what the bar counts
+                 per_step:int=1):         # units per step (an agent's bar counts frames: envs x frame skip a tick)
         for name, v in dict(n_steps=n_steps, ckpt_every=ckpt_every, log_every=log_every).items():
             if v < 1: raise ValueError(f'Loop needs {name} >= 1, got {v}')
         self.run_dir, self.n_steps, self.ckpt_every = run, n_steps, ckpt_every
         self.log_every, self.eval_every = log_every, eval_every
         self.desc, self.progress, self.postfix, self.rank, self.world = desc, progress, postfix, rank, world
+        self.unit, self.per_step = unit, per_step
         self.ckpt = Checkpoints(run.path)
 
     def logs(self, s:int) -> bool:
@@ -124,7 +127,9 @@ def run(self:Loop, start:int,            # steps already done
         should_stop:Callable|None=None,  # should_stop() -> True ends the run after this step, with a checkpoint
        ) -> int:
     "Run steps `start+1..n_steps`; returns the last step done."
-    bar = tqdm(total=self.n_steps, initial=start, desc=self.desc, disable=not self.progress or self.rank > 0)
+    bar = tqdm(total=self.n_steps * self.per_step, initial=start * self.per_step, desc=self.desc, unit=self.unit,
+               unit_scale=self.per_step > 1, disable=not self.progress or self.rank > 0)
+    first = lambda v: v[0] if isinstance(v, (list, tuple)) and v else v
     s = start
     try:
         for s in range(start + 1, self.n_steps + 1):
@@ -137,8 +142,9 @@ def run(self:Loop, start:int,            # steps already done
             if evaluated: rec = {**rec, **evaluate(s)}
             if (log or evaluated) and rec and self.rank == 0:
                 self.run_dir.log(**{'step': s, **rec})
-                bar.set_postfix({k: f'{rec[k]:.3g}' for k in self.postfix if k in rec}, refresh=False)
-            bar.update(1)
+                bar.set_postfix({k: f'{first(rec[k]):.3g}' for k in self.postfix
+                                 if isinstance(first(rec.get(k)), (int, float))}, refresh=False)
+            bar.update(self.per_step)
             if s % self.ckpt_every == 0 or end or s == stop_at: self.save(state(s), s, configs)
             if end or s == stop_at: break
     finally: bar.close()

@@ -26,7 +26,7 @@ from .jobs import (
 
 # %% auto #0
 __all__ = ['ENGINES', 'Result', 'CellError', 'describe_error', 'execute_inprocess', 'scratch_dir', 'run_job', 'paper_bound',
-           'check_clean', 'run_figures', 'train_table', 'pilot_command', 'main']
+           'check_clean', 'run_figures', 'train_table', 'pilot_command', 'agent_command', 'main']
 
 # %% ../nbs/11_pipeline.ipynb #a6972669
 @dataclasses.dataclass
@@ -239,6 +239,18 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument('--records', help="each finished run's record (default: ROOT/records)")
     g.add_argument('--workers', type=int, default=1, help='processes of one thread each (default: 1)')
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
+    r = sub.add_parser('agent', help='run one agent (resumes its run folder), a progress bar counting frames')
+    r.add_argument('--policy', default='learnmax', help='learnmax, reverse, band, random, count, goexplore or '
+                   'hierarchical (default: learnmax)')
+    r.add_argument('--game', help="an ALE game, e.g. Pong or ALE/Pong-v5 (default: the profile's, Montezuma's Revenge)")
+    r.add_argument('--frames', type=int, help="frames in all (default: the profile's)")
+    r.add_argument('--profile', default='quick', help=f"one of {', '.join(PROFILES)} (default: quick)")
+    r.add_argument('--run-dir', help='the run folder (default: runs/agent/POLICY_s SEED); an existing one resumes')
+    r.add_argument('--seed', type=int, default=0, help='the run seed (default: 0)')
+    r.add_argument('--no-progress', action='store_true', help='no progress bar')
+    w = sub.add_parser('watch', help="draw a run's predicted trajectories beside the real game (RUN_DIR/watch.png)")
+    w.add_argument('run_dir', help='a run folder of learnmax agent')
+    w.add_argument('--paths', type=int, default=3, help='paths drawn (default: 3)')
     t = sub.add_parser('train', help='train a world model on a random-transitions table (data-parallel under torchrun)')
     t.add_argument('--out', required=True, help='run folder (metrics.jsonl, ckpt.pt)')
     t.add_argument('--profile', default='quick', choices=['quick', 'paper'])
@@ -301,12 +313,31 @@ def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
                                                             frames=a.frames, **summary)))
     print(pilot_table(summary)); return 0
 
+# %% ../nbs/11_pipeline.ipynb #bcf4e9eb
+def agent_command(a:argparse.Namespace # the parsed `learnmax agent` or `learnmax watch` arguments
+                 ) -> int:
+    "Run one agent (or draw a run's predictions); the exit status."
+    from learnmax.run import agent_run, run_agent, watch
+    try:
+        if a.command == 'watch': print(f'wrote {watch(a.run_dir, a.paths)}'); return 0
+        if a.profile not in PROFILES: raise ValueError(f'unknown profile {a.profile!r}: choose one of {PROFILES}')
+        run = agent_run(a.policy, a.game, a.frames, a.profile, a.seed)
+    except ValueError as e:
+        print(f'learnmax {a.command}: {e}', file=sys.stderr); return 2
+    run_dir = Path(a.run_dir or Path('runs')/'agent'/f'{a.policy}_s{a.seed}')
+    try: last = run_agent(run, run_dir, progress=not a.no_progress)
+    except ValueError as e: print(f'learnmax agent: {e}', file=sys.stderr); return 2
+    keep = ('frames', 'cells', 'rooms', 'key', 'deaths', 'score', 'heldout_changed_acc', 'steps_per_s')
+    print(json.dumps({k: last[k] for k in keep if k in last}))
+    print(f'run folder: {run_dir} (learnmax watch {run_dir})'); return 0
+
 # %% ../nbs/11_pipeline.ipynb #7717357b
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
-    "The `learnmax` command: `learnmax figures|paper|pilot|train ...`; returns the exit status."
+    "The `learnmax` command: `learnmax figures|paper|pilot|agent|watch|train ...`; returns the exit status."
     a = _parser().parse_args(argv)
     if a.command == 'pilot': return pilot_command(a)
+    if a.command in ('agent', 'watch'): return agent_command(a)
     if a.command == 'train':
         last = train_table(a.out, a.profile, a.steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
                            a.log_every)

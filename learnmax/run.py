@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 from .agent import Agent
-from .agent_config import EXPLORERS, AgentConfig
-from .config import PROFILES
+from .agent_config import EXPLORERS, POLICIES, AgentConfig
+from .config import PROFILES, atomic_write, read_metrics
 from .corpus import CorpusConfig
 from .dvq import DVQConfig
 from .dvq_train import DVQTrainConfig
-from .envs import EnvConfig
+from .envs import EnvConfig, make_env
 from .random_env import RandomTransitionsConfig
 from .explorers import ExploreConfig, GoExploreAgent
 from .hierarchical import HierarchicalAgent
@@ -25,9 +26,10 @@ from .levels import LevelConfig
 from .patches import PatchConfig
 from .search import SearchConfig
 from .tokenizer import default_dvq, pretrain_config
+from .trajectories import plot_predicted_vs_real, predicted_vs_real
 
 # %% auto #0
-__all__ = ['SIGHTED', 'RunConfig', 'make_agent']
+__all__ = ['SIGHTED', 'RunConfig', 'make_agent', 'agent_run', 'run_agent', 'watch']
 
 # %% ../nbs/07c_run.ipynb #533943a6
 SIGHTED = dict(decode='parallel', copy_keep=0.1)   # how the paper and large world models read patch tokens: a whole
@@ -112,3 +114,78 @@ def make_agent(run:RunConfig|None=None,     # the run (default `RunConfig()`: th
     if cls is HierarchicalAgent: more.update(hierarchy=run.hierarchy, levels=run.levels)
     return cls(run.env, run.agent, run_dir, gpt=run.gpt, search=run.search, dvq=run.dvq, dvq_train=run.dvq_train,
                corpus=run.corpus, patches=run.patches, **more, **kw)
+
+# %% ../nbs/07c_run.ipynb #217f011f
+def agent_run(policy:str='learnmax',   # one of `POLICIES`
+              game:str|None=None,      # an ALE game ('Pong' or 'ALE/Pong-v5'); None: the profile's (Montezuma)
+              frames:int|None=None,    # frames in all (a whole number of ticks); None: the profile's
+              profile:str='quick',     # one of `PROFILES`
+              seed:int=0               # the run's seed
+             ) -> RunConfig:
+    "The run config of one agent run: the profile's, with the policy, seed, game and a budget in frames."
+    if policy not in POLICIES: raise ValueError(f'unknown policy {policy!r}: choose one of {list(POLICIES)}')
+    if seed < 0: raise ValueError(f'seed must be >= 0, got {seed}')
+    run = RunConfig.profile(profile, policy=policy, seed=seed)
+    if game is not None:
+        env_id = game if '/' in game else f'ALE/{game}-v5'
+        env = run.env.replace(env_id=env_id)
+        try: make_env(env).close()
+        except Exception as e: raise ValueError(f'unknown game {game!r} ({env_id}): {e}') from None
+        run = run.replace(env=env)
+    if frames is not None:
+        per = run.agent.n_envs * run.env.frame_skip
+        if frames < per or frames % per:
+            raise ValueError(f'frames must be a positive multiple of {per} (n_envs {run.agent.n_envs} x frame_skip '
+                             f'{run.env.frame_skip}) at profile {profile!r}, got {frames}')
+        ticks = frames // per
+        run = run.replace(agent=run.agent.replace(
+            n_ticks=ticks, warmup_ticks=min(run.agent.warmup_ticks, max(ticks // 4, 1)),
+            log_every=min(run.agent.log_every, max(ticks // 16, 1)), ckpt_every=min(run.agent.ckpt_every, ticks)).check())
+    return run
+
+_LENGTH = ('n_ticks', 'warmup_ticks', 'log_every', 'ckpt_every')   # what `agent_run` derives from the budget
+
+def _same_run(a:RunConfig, b:RunConfig) -> bool:
+    "Whether `b` continues `a`: the same run but for its budget."
+    n = lambda r: {**r.key(), 'agent': {k: v for k, v in r.key()['agent'].items() if k not in _LENGTH}}
+    return n(a) == n(b)
+
+def run_agent(run:RunConfig,            # from `agent_run` (or any run config)
+              run_dir:str|Path,         # the run's folder: a new one, or one to resume
+              progress:bool=True        # a bar counting frames, with cells, rooms and held-out accuracy
+             ) -> dict:
+    "Run, or resume, `run` in `run_dir` (kept as run_dir/run.json); its last metric record."
+    run_dir = Path(run_dir); saved = run_dir/'run.json'
+    if saved.exists():   # a run to continue: its own schedule, the new length
+        old = RunConfig.from_dict(json.loads(saved.read_text()))
+        if not _same_run(old, run):
+            raise ValueError(f'{run_dir} holds a run of another config (its run.json): give a new --run-dir')
+        run = old.replace(agent=old.agent.replace(n_ticks=run.agent.n_ticks).check())
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(saved, json.dumps(run.to_dict()))
+    agent = make_agent(run, run_dir, progress=progress)
+    agent.run(); agent.replay.close()
+    if agent.tokens is not None: agent.tokens.close()
+    return read_metrics(run_dir/'metrics.jsonl')[-1]
+
+# %% ../nbs/07c_run.ipynb #2f8acc08
+def watch(run_dir:str|Path,       # a run folder of `run_agent` (with run.json and a checkpoint)
+          k:int=3,                # paths drawn
+          out:str|Path|None=None  # the picture (default: run_dir/watch.png)
+         ) -> Path:
+    "The predicted trajectories of a run's world model at its last checkpoint, beside the real game, as a PNG."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    run_dir = Path(run_dir)
+    if not (run_dir/'run.json').exists(): raise ValueError(f'{run_dir} has no run.json: not a run folder of learnmax agent')
+    if not (run_dir/'ckpt.pt').exists(): raise ValueError(f'{run_dir} has no checkpoint yet: run it first')
+    run = RunConfig.from_dict(json.loads((run_dir/'run.json').read_text()))
+    agent = make_agent(run, run_dir, progress=False)
+    paths = predicted_vs_real(agent, k)
+    fig = plot_predicted_vs_real(paths, agent.env.action_names)
+    fig.suptitle(f"{run.agent.policy} on {run.env.env_id}, seed {run.agent.seed}, after {agent.taken * run.env.frame_skip:,} "
+                 'frames: predicted, real tokenized, real', fontsize=9)
+    out = Path(out or run_dir/'watch.png'); fig.savefig(out, dpi=90, bbox_inches='tight'); plt.close(fig)
+    agent.replay.close()
+    if agent.tokens is not None: agent.tokens.close()
+    return out
