@@ -96,6 +96,14 @@ def scratch_dir(parent:str|Path, # the folder it is made in
         tempfile.tempdir = old_dir
         shutil.rmtree(path, ignore_errors=True)
 
+# %% ../nbs/11_pipeline.ipynb #9b99f865
+def _ipc_kernels():
+    "A kernel manager class that starts kernels on IPC transport (papermill's `kernel_manager_class`)."
+    from jupyter_client.manager import AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kw): super().__init__(*args, **{'transport': 'ipc', **kw})
+    return IPCKernelManager
+
 # %% ../nbs/11_pipeline.ipynb #957764f4
 def run_job(job:Job,                  # what to run
             run_dir:str|Path,         # where the executed notebook goes
@@ -118,7 +126,8 @@ def run_job(job:Job,                  # what to run
             else:
                 import papermill as pm
                 pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
-                                    cwd=str(job.path.parent), progress_bar=False, log_output=False)
+                                    cwd=str(job.path.parent), progress_bar=False, log_output=False,
+                                    kernel_manager_class=_ipc_kernels())
     except Exception as e: error = describe_error(e)
     duration = round(time.perf_counter() - t0, 2)
     rel = lambda p: (str(Path(p).resolve().relative_to(Path(root).resolve()))
