@@ -249,7 +249,9 @@ class _Planner(_Learner):
                            self.gen, goal=None if goals is None else np.stack(gs))
             self._plan_seconds += p.seconds
             for r, e in enumerate(envs):    # envs in the same state take different first actions, best first
-                for k, i in enumerate(e): self.queue[i] = p.by_first[r, k % self.A, :self.cfg.commit].tolist()
+                for k, i in enumerate(e):
+                    self.queue[i] = p.by_first[r, k % self.A, :self.cfg.commit].tolist()
+                    self.cov.planned(self.info[i], float(p.score[r]), float(p.entropy[r]))   # where plans start
             self.last.update(plan_score=float(p.score.mean()), plan_entropy=float(p.entropy.mean()))
         return np.array([q.pop(0) for q in self.queue])
 

@@ -27,6 +27,12 @@ class AtariCoverage:
     def __init__(self, env_cfg:EnvConfig):
         self.rooms, self.cells, self.frame_skip, self.key = set(), set(), env_cfg.frame_skip, False
         self.key_at, self.deaths, self.places = None, 0, collections.Counter()
+        self.plans = {}   # (room, x, y) -> [plans made there, their summed score, their summed first-step entropy]
+    def planned(self, info:dict, score:float, entropy:float):
+        "Book a plan searched from the state `info` describes: its score and the entropy of its first predicted frame."
+        if 'x' not in info: return
+        v = self.plans.setdefault((int(info['room']), int(info['x']), int(info['y'])), [0, 0.0, 0.0])
+        v[0] += 1; v[1] += score; v[2] += entropy
     def seen(self, obs, info:dict, action:int|None=None, before:dict|None=None, env=None,
              taken:int|None=None):   # env steps taken so far (dates the key)
         "Record an observation (and the action that led to it from the state `before`; `env` for its RAM)."
@@ -41,14 +47,18 @@ class AtariCoverage:
         return dict(frames=env_steps * self.frame_skip, rooms=len(self.rooms), cells=len(self.cells), key=int(self.key),
                     key_frames=None if self.key_at is None else self.key_at * self.frame_skip, deaths=self.deaths)
     def summary(self) -> dict:
-        "What a run's end keeps beside its metrics: the places visited as rows [room, x, y, visits]."
-        return dict(places=[[*k, n] for k, n in sorted(self.places.items())])
+        """What a run's end keeps beside its metrics: the places visited as rows [room, x, y, visits], and the places
+        plans were searched from as rows [room, x, y, plans, mean score, mean first-step entropy]."""
+        return dict(places=[[*k, n] for k, n in sorted(self.places.items())],
+                    plans=[[*k, n, round(s / n, 5), round(e / n, 5)] for k, (n, s, e) in sorted(self.plans.items())])
     def state_dict(self) -> dict: return dict(rooms=set(self.rooms), cells=set(self.cells), key=self.key,
-                                              key_at=self.key_at, deaths=self.deaths, places=dict(self.places))
+                                              key_at=self.key_at, deaths=self.deaths, places=dict(self.places),
+                                              plans={k: list(v) for k, v in self.plans.items()})
     def load_state_dict(self, s:dict):
         self.rooms, self.cells, self.key = set(s['rooms']), set(s['cells']), s.get('key', False)
         self.key_at, self.deaths = s.get('key_at'), s.get('deaths', 0)
         self.places = collections.Counter(s.get('places', {}))
+        self.plans = {k: list(v) for k, v in s.get('plans', {}).items()}
 
 @torch.no_grad()
 def table_accuracy(model:GPT,      # a world model of a random-transitions env (frame layout)
@@ -81,6 +91,7 @@ class TableCoverage:
         if model is not None: rec['table_acc'] = table_accuracy(model, self.table)
         return rec
     def summary(self) -> dict: return {}
+    def planned(self, info:dict, score:float, entropy:float): pass
     def state_dict(self) -> dict: return dict(pairs=set(self.pairs), cells=set(self.cells))
     def load_state_dict(self, s:dict): self.pairs, self.cells = set(s['pairs']), set(s['cells'])
 

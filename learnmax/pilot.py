@@ -160,6 +160,7 @@ def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
     return dict(arm=name, probe=probe, policy=run.agent.policy, seed=run.agent.seed, last={k: last[k] for k in KEPT if k in last},
                 curve=[[r['frames'], r['cells'], r['rooms']] for r in recs if 'cells' in r],
                 places=json.loads(cov.read_text())['places'] if cov.exists() else [],
+                plans=json.loads(cov.read_text()).get('plans', []) if cov.exists() else [],
                 seconds=_run_seconds(recs),
                 commit=git_commit(Path(learnmax.__file__).parent))
 
