@@ -213,6 +213,7 @@ def pilot_summary(results:dict # from `run_pilot`
                           key=dict(held=len(got), n=len(kf), frames=kf,
                                    median=float(np.median(got)) if got else None,
                                    described=describe(got) if len(got) > 1 else None),
+                          left_first_room=sum(l['rooms'] > 1 for l in last),
                           steps_per_s=describe([l['steps_per_s'] for l in last]),
                           seconds=describe([r['seconds'] for r in runs.values()]))
     for base in ('random', 'count'):
@@ -221,7 +222,8 @@ def pilot_summary(results:dict # from `run_pilot`
             if name in (base, 'random'): continue     # (count against random once)
             a, b = ([r['last']['cells'] for r in results[n].values()] for n in (name, base))
             versus[f'{name}_vs_{base}'] = compare(a, b, (name, base))
-    return dict(arms=arms, versus=versus)
+    return dict(arms=arms, versus=versus, any_left_first_room=any(a['left_first_room'] for a in arms.values()),
+                any_key=any(a['key']['held'] for a in arms.values()))
 
 def _ci(d:dict, f:str='.1f') -> str: return f"{d['mean']:{f}} [{d['ci95'][0]:{f}}, {d['ci95'][1]:{f}}]"
 
