@@ -11,7 +11,6 @@ import json
 import multiprocessing as mp
 import re
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ from .config import kept_json
 from .envs import EnvConfig, make_env
 from .explore import _run_one, policy_run
 from .jobs import git_commit
-from .run import RunConfig, make_agent
+from .run import RunConfig, budget_ticks, make_agent
 from .stats import compare, describe
 
 # %% auto #0
@@ -68,11 +67,7 @@ def pilot_config(profile:str='paper', # one of `PROFILES`
                 ) -> RunConfig:
     "The run every arm of a pilot shares: the profile's, for `frames` frames, logged 16 times and not refit."
     base = RunConfig.profile(profile, refit_at=())
-    per_tick = base.agent.n_envs * base.env.frame_skip
-    if frames < per_tick or frames % per_tick:
-        raise ValueError(f'frames must be a positive multiple of {per_tick} (n_envs {base.agent.n_envs} x frame_skip '
-                         f'{base.env.frame_skip}) at profile {profile!r}, got {frames}')
-    ticks = frames // per_tick
+    ticks = budget_ticks(base, frames, profile)
     warm = min(base.agent.warmup_ticks, max(ticks // 4, 1))
     agent = base.agent.replace(n_ticks=ticks, warmup_ticks=warm, log_every=max(ticks // 16, 1),
                                ckpt_every=min(base.agent.ckpt_every, ticks))
@@ -151,6 +146,7 @@ def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
         shutil.rmtree(run_dir)   # stopped before its first checkpoint: nothing to resume, start again
     recs = _run_one(run, str(run_dir), {})
     cov = Path(run_dir)/'coverage.json'
+    where = json.loads(cov.read_text()) if cov.exists() else {}
     last, probe = recs[-1], None
     if isinstance(run.env, EnvConfig):   # the final model, probed
         agent = make_agent(run, run_dir, progress=False)
@@ -159,8 +155,7 @@ def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
         if agent.tokens is not None: agent.tokens.close()
     return dict(arm=name, probe=probe, policy=run.agent.policy, seed=run.agent.seed, last={k: last[k] for k in KEPT if k in last},
                 curve=[[r['frames'], r['cells'], r['rooms']] for r in recs if 'cells' in r],
-                places=json.loads(cov.read_text())['places'] if cov.exists() else [],
-                plans=json.loads(cov.read_text()).get('plans', []) if cov.exists() else [],
+                places=where.get('places', []), plans=where.get('plans', []),
                 seconds=_run_seconds(recs),
                 commit=git_commit(Path(learnmax.__file__).parent))
 

@@ -29,7 +29,7 @@ from .tokenizer import default_dvq, pretrain_config
 from .trajectories import plot_predicted_vs_real, predicted_vs_real
 
 # %% auto #0
-__all__ = ['SIGHTED', 'RunConfig', 'make_agent', 'agent_run', 'run_agent', 'watch']
+__all__ = ['SIGHTED', 'RunConfig', 'make_agent', 'budget_ticks', 'agent_run', 'run_agent', 'watch']
 
 # %% ../nbs/07c_run.ipynb #533943a6
 SIGHTED = dict(decode='parallel', copy_keep=0.1)   # how the paper and large world models read patch tokens: a whole
@@ -116,6 +116,17 @@ def make_agent(run:RunConfig|None=None,     # the run (default `RunConfig()`: th
                corpus=run.corpus, patches=run.patches, **more, **kw)
 
 # %% ../nbs/07c_run.ipynb #217f011f
+def budget_ticks(run:RunConfig,   # the run (its envs and frame skip)
+                 frames:int,      # a budget in frames
+                 profile:str=''   # named in the error
+                ) -> int:
+    "The ticks of `frames` frames; a budget that is not a positive whole number of ticks is refused."
+    per = run.agent.n_envs * getattr(run.env, 'frame_skip', 1)
+    if frames < per or frames % per:
+        raise ValueError(f'frames must be a positive multiple of {per} (n_envs {run.agent.n_envs} x frame_skip '
+                         f'{getattr(run.env, "frame_skip", 1)}) at profile {profile!r}, got {frames}')
+    return frames // per
+
 def agent_run(policy:str='learnmax',   # one of `POLICIES`
               game:str|None=None,      # an ALE game ('Pong' or 'ALE/Pong-v5'); None: the profile's (Montezuma)
               frames:int|None=None,    # frames in all (a whole number of ticks); None: the profile's
@@ -133,11 +144,7 @@ def agent_run(policy:str='learnmax',   # one of `POLICIES`
         except Exception as e: raise ValueError(f'unknown game {game!r} ({env_id}): {e}') from None
         run = run.replace(env=env)
     if frames is not None:
-        per = run.agent.n_envs * run.env.frame_skip
-        if frames < per or frames % per:
-            raise ValueError(f'frames must be a positive multiple of {per} (n_envs {run.agent.n_envs} x frame_skip '
-                             f'{run.env.frame_skip}) at profile {profile!r}, got {frames}')
-        ticks = frames // per
+        ticks = budget_ticks(run, frames, profile)
         run = run.replace(agent=run.agent.replace(
             n_ticks=ticks, warmup_ticks=min(run.agent.warmup_ticks, max(ticks // 4, 1)),
             log_every=min(run.agent.log_every, max(ticks // 16, 1)), ckpt_every=min(run.agent.ckpt_every, ticks)).check())
