@@ -25,7 +25,7 @@ from .random_env import RandomTransitionsConfig
 from .gpt import GPT, GPTConfig
 from .loop import Loop
 from .replay import ReplayBuffer, ReplayConfig
-from .search import SearchConfig, VisitCounts, plan_batch
+from .search import LearningProgress, SearchConfig, VisitCounts, plan_batch
 from .patches import PatchConfig
 from .tokenizer import Tokenizer, make_tokenizer, world_model_config
 from .split import WindowDataset
@@ -107,6 +107,7 @@ class _Start(_Setup):
         self.queue = [[] for _ in range(N)]
         self.model = self.opt = self.tokens = self.cur = None
         self.counts, self.last = VisitCounts(self.gpt_cfg.vocab), {}
+        self._new_signals()
         self.obs, self.info = [], []
         for i, e in enumerate(self.envs):
             o, inf = e.reset(seed=cfg.seed + i); self.obs.append(o); self.info.append(inf); self.cov.seen(o, inf)
@@ -136,6 +137,8 @@ class _Checkpoints(_Start):
                     opt=None if self.opt is None else self.opt.state_dict(),
                     score=dict(ep_ret=self.ep_ret.copy(), best=self.best_score, first_reward=self.first_reward,
                                taken=self.taken),
+                    signals=dict(progress=None if self.learning is None else self.learning.state_dict(),
+                                 snapshots=list(self.snapshots)),
                     more=self._more_state())
 
     def _resume(self):
@@ -149,6 +152,7 @@ class _Checkpoints(_Start):
         self.rng = np.random.default_rng(); self.rng.bit_generator.state = ck['np_rng']
         self.gen = torch.Generator(); self.gen.set_state(ck['gen'])
         self.counts = VisitCounts(self.gpt_cfg.vocab); self.counts.load_state_dict(ck['counts'])
+        self._new_signals(ck.get('signals'))
         self.cov.load_state_dict(ck['coverage'])
         self.tokens = self.cur = self.model = self.opt = None
         if ck['tokenizer'] is not None: self.tok.load_state_dict(ck['tokenizer'])
@@ -185,6 +189,24 @@ class _Learner(_Checkpoints):
         self.counts = VisitCounts(self.gpt_cfg.vocab)
         if len(self.tokens): self.counts.update(self.tokens.frames(np.arange(len(self.tokens))))
         self.model = self.opt = None
+        self._new_signals()
+
+    def _new_signals(self, s:dict|None=None):
+        "The planner's learning signals, fresh or from a checkpoint's `s`: learning progress, the reference's weights."
+        sc = self.search
+        self.learning = LearningProgress(self.gpt_cfg.vocab) if sc.progress else None
+        if self.learning is not None and s and s.get('progress') is not None: self.learning.load_state_dict(s['progress'])
+        self.snapshots = list(s.get('snapshots') or []) if s else []   # the model before each of the last rounds
+        self.ref_model, self._ref_of = None, None
+
+    def reference(self) -> GPT|None:
+        """The world model as it was `reference_lag` rounds ago (the oldest snapshot kept), for the disagreement term;
+        before the first round, the model itself (nothing to disagree about yet)."""
+        if not self.snapshots: return self.model
+        if self._ref_of is not self.snapshots[0]:
+            self.ref_model = GPT(self.gpt_cfg, self.tok.codes() if self.gpt_cfg.input == 'codes' else None).eval()
+            self.ref_model.load_state_dict(self.snapshots[0]); self._ref_of = self.snapshots[0]
+        return self.ref_model
 
     def _new_model(self):
         torch.manual_seed(self.cfg.seed)
@@ -202,11 +224,20 @@ class _Learner(_Checkpoints):
             rec['new_state_acc'] = float(s['top1'] / s['n'])
             rec['new_copy_acc'] = float((st[:, 1:] == st[:, :-1]).float().mean())
         if not len(rows): return rec
+        if self.search.disagreement:   # the model before this round; the oldest of the last `reference_lag` is the
+                                       # reference
+            self.snapshots = (self.snapshots + [{k: v.clone() for k, v in self.model.state_dict().items()}]
+                              )[-self.search.reference_lag:]
         self.model.train()
-        for _ in range(self.cfg.round_steps):
+        for i in range(self.cfg.round_steps):
             batch = window_tensors(self.tokens, rows[self.rng.choice(len(rows), self.cfg.batch_size)])
+            if i == 0 and self.learning is not None:
+                self.model.eval(); first, before = batch, self.model.target_nll(*batch); self.model.train()
             out, _ = train_step(self.model, self.opt, *batch, grad_clip=1.0, count=False)
         self.model.eval()
+        if self.learning is not None:   # how much this round lowered the loss of its first batch's targets
+            t, after = self.model.target_nll(*first)
+            self.learning.update(t.numpy(), before[1].numpy(), after.numpy())
         return {**rec, 'train_loss': out.loss.item()}
 
     def heldout_eval(self) -> dict:
@@ -246,7 +277,8 @@ class _Planner(_Learner):
             hs, gs, envs = zip(*same.values())
             p = plan_batch(self.model, np.stack([h[0] for h in hs]), np.stack([h[1] for h in hs]), self.search,
                            self.counts,
-                           self.gen, goal=None if goals is None else np.stack(gs))
+                           self.gen, goal=None if goals is None else np.stack(gs),
+                           reference=self.reference() if self.search.disagreement else None, progress=self.learning)
             self._plan_seconds += p.seconds
             for r, e in enumerate(envs):    # envs in the same state take different first actions, best first
                 for k, i in enumerate(e):

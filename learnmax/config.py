@@ -49,6 +49,8 @@ class Config:
     _paper: ClassVar[dict] = {}   # what this 2-core CPU machine runs
     _large: ClassVar[dict] = {}   # what changes again on a GPU (sizes this machine cannot train in a session)
     _renamed: ClassVar[dict] = {} # old field name -> its name now: `from_dict` reads records made before a rename
+    _added: ClassVar[tuple] = ()  # fields added after results were kept: `to_dict` leaves each out while it holds its
+                                  # default, so a record or run folder made before it existed still matches
 
     @classmethod
     def profile(cls,
@@ -80,8 +82,12 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        "Plain, JSON-ready dict of the fields."
-        return json.loads(json.dumps(dataclasses.asdict(self), default=str))
+        "Plain, JSON-ready dict of the fields (an `_added` field only where it differs from its default)."
+        d = json.loads(json.dumps(dataclasses.asdict(self), default=str))
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        for k in self._added:
+            if getattr(self, k) == defaults[k]: del d[k]
+        return d
 
     @classmethod
     def from_dict(cls, d:dict):

@@ -91,3 +91,21 @@ def loss(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
             nll = nll + _typed(la, ac[ma], k, stats, 'action')
         n = (st >= 0).sum() + ma.sum()
     return LossOut(nll / n.clamp(min=1), stats or {}, logits)
+
+# %% ../nbs/04_gpt_loss.ipynb #9b17b07c
+@patch
+@torch.no_grad()
+def target_nll(self:GPT, states:torch.Tensor, # (B, T, n) or (B, T) state ids
+               actions:torch.Tensor           # (B, T) actions taken at each frame
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    "Every state target of a window: its token id (N,) and its cross-entropy (N,), in nats."
+    c = self.cfg
+    tok, st, ac = self.inputs_targets(states, actions)
+    if c.parallel and tok.shape[1] > c.per_frame: tok, st = tok[:, :-c.per_frame], st[:, :-c.per_frame]
+    m = st >= 0
+    if c.joint:
+        lj = self(tok)[m].float().view(-1, c.n_actions, c.vocab)
+        logits = lj[torch.arange(len(lj), device=lj.device), ac[m]]   # s' at the true action
+    else: logits = F.linear(self(tok, hidden=True)[m], self.head.weight[:c.vocab])
+    t = st[m]
+    return t, -F.log_softmax(logits.float(), -1).gather(1, t[:, None])[:, 0]

@@ -210,3 +210,28 @@ def _jacobi(self:GPT, br:KVCache, # branches positioned before their pending pat
         keep = moved.any(1)
         start = int(moved[keep].int().argmax(1).min()) + 3   # the first changed patch is final; inputs after it change
         rows = torch.nonzero(keep)[:, 0] if rows is None else rows[keep]
+
+# %% ../nbs/04_gpt_predict.ipynb #bd761da7
+@patch
+@torch.no_grad()
+def follow(self:GPT, cache:KVCache,  # from `prefill`, `predict_next` or a previous `follow` (a cached patch layout)
+           actions:torch.Tensor,     # (B, A) actions for each of the cache's B rows
+           tokens:torch.Tensor,      # (B, A, n) the next frame under each action (e.g. another model's prediction)
+           extend:bool=True          # return the cache extended by the given frames (False: None)
+          ) -> tuple[torch.Tensor, KVCache|None]:
+    "Teacher-forced: this model's log-probability (B, A, n) of each given next-frame token, and the branched cache."
+    c = self.cfg
+    if c.layout != 'patch': raise ValueError("GPT.follow scores frames of patch tokens: it needs layout 'patch'")
+    B, A = actions.shape
+    if B != cache.batch: raise ValueError(f'actions are for {B} rows but the cache holds {cache.batch}')
+    if tuple(tokens.shape) != (B, A, c.n_tokens):
+        raise ValueError(f'tokens must be (B, A, n_tokens) = {(B, A, c.n_tokens)}, got {tuple(tokens.shape)}')
+    br = cache.repeat(A) if A > 1 else cache.select(torch.arange(B, device=cache.k.device))
+    a, S = actions.reshape(-1, 1).to(br.k.device), c.vocab
+    t = tokens.reshape(B * A, c.n_tokens).to(br.k.device)
+    step = torch.cat([br.pending.reshape(B * A, -1), a + S, torch.full_like(a, c.sep_id)], 1)
+    if c.parallel: logits = self.feed(br, step, True, frames=True)[1]          # (R, n, vocab): the context only
+    else: logits = self(torch.cat([step, t[:, :-1]], 1), br)[:, 2:, :S]        # sep predicts patch 0, patch j-1 j
+    lp = F.log_softmax(logits.float(), -1).gather(-1, t[..., None])[..., 0]
+    br.pending = t if c.parallel else t[:, -1]
+    return lp.view(B, A, c.n_tokens), (br if extend else None)

@@ -17,8 +17,8 @@ from .gpt import GPT
 from .gpt_predict import Prediction
 
 # %% auto #0
-__all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'Level', 'SearchTree', 'selection_key', 'Plan', 'plan', 'BatchPlan',
-           'plan_batch']
+__all__ = ['MODES', 'SearchConfig', 'VisitCounts', 'LearningProgress', 'Level', 'SearchTree', 'selection_key', 'Plan', 'plan',
+           'BatchPlan', 'plan_batch']
 
 # %% ../nbs/06_search.ipynb #8da8e01e
 MODES = ('learn', 'reverse', 'band')
@@ -39,21 +39,33 @@ class SearchConfig(Config):
     entropy: float = 1.0        # weight of the entropy term (0 with a count bonus: a count-based planner)
     goal_weight: float = 0.0    # weight of the goal term: the fraction of a predicted frame's tokens
                                 # equal to the root's goal frame
+    disagreement: float = 0.0   # weight of the disagreement term: the mean over a predicted frame's tokens of
+                                # |log p - log p_ref|, the model's and a reference model's (the same model
+                                # `reference_lag` training rounds earlier) log-probability of the predicted tokens
+    progress: float = 0.0       # weight of the learning-progress term: the mean over a predicted frame's tokens of how
+                                # much recent training rounds lowered their loss (`LearningProgress`)
+    reference_lag: int = 8      # `disagreement`: training rounds between the reference and the model (the agent's)
     use_cache: bool = True      # incremental prediction on the KV cache
                                 # (False: recompute every sequence, the slow reference)
     jacobi: bool = True         # token-by-token models: decode a frame in Jacobi passes
                                 # (False: one model call per token)
     seed: int = 0               # seeds tie-breaking and the branching subsets
     _large = dict(beam=8, depth=3)   # the paper profile plans as `quick` does (the sighted agent's speed on this CPU)
+    _added = ('disagreement', 'progress', 'reference_lag')   # records made before them stay valid
 
     def check(self, n_actions:int|None=None, # the model's number of actions, to check `branching`
               window:int|None=None           # the model's window, to check `depth`
              ) -> SearchConfig:
         "Refuse settings that cannot search, naming the field; return self."
         if self.mode not in MODES: raise ValueError(f'SearchConfig.mode must be one of {MODES}, got {self.mode!r}')
-        if self.entropy < 0 or self.goal_weight < 0 or self.count_bonus < 0:
-            raise ValueError('SearchConfig needs entropy, goal_weight and count_bonus >= 0, '
-                             f'got {self.entropy}, {self.goal_weight}, {self.count_bonus}')
+        weights = dict(entropy=self.entropy, goal_weight=self.goal_weight, count_bonus=self.count_bonus,
+                       disagreement=self.disagreement, progress=self.progress)
+        if min(weights.values()) < 0:
+            raise ValueError(f'SearchConfig needs every weight >= 0, got {weights}')
+        if self.reference_lag < 1: raise ValueError(f'SearchConfig.reference_lag must be >= 1, got {self.reference_lag}')
+        if self.disagreement and not self.use_cache:
+            raise ValueError('SearchConfig.disagreement follows the tree with the reference model on a cache: '
+                             'it needs use_cache=True')
         if self.beam < 1 or self.depth < 1:
             raise ValueError(f'SearchConfig needs beam >= 1 and depth >= 1, got beam={self.beam}, depth={self.depth}')
         if len(self.band) != 2 or not 0 <= self.band[0] <= self.band[1] <= 1:
@@ -102,6 +114,39 @@ class VisitCounts:
     def state_dict(self) -> dict: return dict(counts=self.counts.copy(), mapping=self.mapping)
     def load_state_dict(self, s:dict):
         self.counts, self.mapping, self._table = s['counts'].copy(), s['mapping'], None
+
+# %% ../nbs/06_search.ipynb #a3075a62
+class LearningProgress:
+    "Per state token, the running drop of its loss over training rounds, and a learning-progress bonus for frames."
+    def __init__(self, vocab:int,      # the state-token vocabulary
+                 decay:float=0.9       # weight of the old average at each round in which a token appears
+                ):
+        if not 0 <= decay < 1: raise ValueError(f'LearningProgress.decay must lie in [0, 1), got {decay}')
+        self.decay, self.table, self.seen = decay, np.zeros(vocab), np.zeros(vocab, bool)
+
+    def update(self, targets,          # (N,) target token ids of one batch
+               before, after           # (N,) their losses (nats) before and after a training round
+              ):
+        "Fold one round's drops in."
+        t = np.asarray(targets, dtype=np.int64).ravel()
+        drop = (np.asarray(before, dtype=np.float64) - np.asarray(after, dtype=np.float64)).ravel()
+        if len(t) != len(drop): raise ValueError(f'{len(t)} targets but {len(drop)} losses')
+        if t.size and (t.min() < 0 or t.max() >= len(self.table)):
+            raise ValueError(f'token ids must lie in 0..{len(self.table) - 1}')
+        n = np.bincount(t, minlength=len(self.table)); hit = n > 0
+        mean = np.bincount(t, weights=drop, minlength=len(self.table))[hit] / n[hit]
+        old = self.table[hit]
+        self.table[hit] = np.where(self.seen[hit], self.decay * old + (1 - self.decay) * mean, mean)
+        self.seen |= hit
+
+    def bonus(self, tokens:torch.Tensor # (..., n) predicted tokens of frames
+             ) -> torch.Tensor:
+        "(...) mean over each frame's tokens of their progress, clipped at 0."
+        table = torch.as_tensor(np.maximum(self.table, 0), dtype=torch.float32, device=tokens.device)
+        return table[tokens].mean(-1)
+
+    def state_dict(self) -> dict: return dict(table=self.table.copy(), seen=self.seen.copy(), decay=self.decay)
+    def load_state_dict(self, s:dict): self.table, self.seen, self.decay = s['table'].copy(), s['seen'].copy(), s['decay']
 
 # %% ../nbs/06_search.ipynb #8caea10c
 class Level(NamedTuple):
@@ -163,11 +208,15 @@ def _candidates(B:int, A:int, k:int, g:torch.Generator, device) -> torch.Tensor:
     if k in (0, A): return torch.arange(A, device=device).expand(B, A)
     return torch.stack([torch.randperm(A, generator=g)[:k] for _ in range(B)]).to(device)
 
-def _roots(model, states, actions, cfg, counts, generator):
+def _roots(model, states, actions, cfg, counts, generator, reference=None, progress=None):
     "Checked search settings and R roots' histories (R, keep, n), (R, keep-1), trimmed to the frames a search uses."
     cfg = (cfg or SearchConfig()).check(model.cfg.n_actions, model.cfg.window)
     if cfg.count_bonus and counts is None:
         raise ValueError('count_bonus needs visit counts: pass counts=VisitCounts(...)')
+    if cfg.progress and progress is None:
+        raise ValueError('progress needs the learning progress: pass progress=LearningProgress(...)')
+    if cfg.disagreement and (reference is None or reference.cfg != model.cfg):
+        raise ValueError('disagreement needs a reference model of the same config: pass reference=GPT(...)')
     dev = next(model.parameters()).device
     states = torch.as_tensor(np.asarray(states), dtype=torch.long)
     if states.dim() == 2: states = states[..., None]
@@ -190,9 +239,10 @@ class _Expansion(NamedTuple):
     bonus: torch.Tensor    # (B*K,) its visit-count bonus
     score: torch.Tensor    # (B*K,) the child's path score
     noisy: torch.Tensor    # (B*K,) the score with the tie-breaking noise
-    seconds: float         # inside the model
+    seconds: float         # inside the model (and the reference)
+    ref_cache: object = None  # the reference's cache, branched and extended like the model's (None: no reference)
 
-def _expand(model, cache, score, d, cfg, counts, g, sign, last, goal=None) -> _Expansion:
+def _expand(model, cache, score, d, cfg, counts, g, sign, last, goal=None, ref=None, progress=None) -> _Expansion:
     "One depth of a search: every kept path x candidate action predicted in one model call, and the children's scores."
     B, dev = cache.batch, score.device
     cand = _candidates(B, model.cfg.n_actions, cfg.branching, g, dev)
@@ -206,9 +256,16 @@ def _expand(model, cache, score, d, cfg, counts, g, sign, last, goal=None) -> _E
     term = sign * cfg.entropy * ent + cfg.count_bonus * bonus
     if goal is not None and cfg.goal_weight:
         term = term + cfg.goal_weight * (toks == goal.repeat_interleave(K, 0)).float().mean(-1)
+    if cfg.progress: term = term + cfg.progress * progress.bonus(toks)
+    ref_cache = None
+    if cfg.disagreement:   # ref: (reference model, its cache), walked along the model's predictions
+        t0 = time.perf_counter()
+        ref_logp, ref_cache = ref[0].follow(ref[1], cand, pred.tokens, extend=not last)
+        seconds += time.perf_counter() - t0
+        term = term + cfg.disagreement * (pred.token_logp - ref_logp).abs().reshape(B * K, n).mean(-1)
     score_d = score.repeat_interleave(K) + cfg.discount ** d * term
     noise = torch.rand(len(score_d), generator=g).to(dev) * 1e-6
-    return _Expansion(pred, cand, toks, ent, bonus, score_d, score_d + noise, seconds)
+    return _Expansion(pred, cand, toks, ent, bonus, score_d, score_d + noise, seconds, ref_cache)
 
 # %% ../nbs/06_search.ipynb #2f3e101e
 class Plan(NamedTuple):
@@ -223,22 +280,25 @@ def plan(model:GPT,                   # the world model (eval mode)
          actions=None,                # (T-1,) the actions taken between them
          cfg:SearchConfig|None=None,  # how to search (default: `SearchConfig()`)
          counts:VisitCounts|None=None,# visit counts, for `cfg.count_bonus`
-         generator:torch.Generator|None=None # tie-breaking and branching draws (default: seeded by `cfg.seed`)
+         generator:torch.Generator|None=None, # tie-breaking and branching draws (default: seeded by `cfg.seed`)
+         reference:GPT|None=None,     # the reference model, for `cfg.disagreement`
+         progress:LearningProgress|None=None # the learning progress, for `cfg.progress`
         ) -> Plan:
     "Search the world model from the current state; the first action of the best path and the searched tree."
     t_start = time.perf_counter()
     states = torch.as_tensor(np.asarray(states), dtype=torch.long)
     actions = None if actions is None else torch.as_tensor(np.asarray(actions), dtype=torch.long).reshape(1, -1)
-    cfg, dev, states, actions, g = _roots(model, states[None], actions, cfg, counts, generator)
+    cfg, dev, states, actions, g = _roots(model, states[None], actions, cfg, counts, generator, reference, progress)
     sign = -1.0 if cfg.mode == 'reverse' else 1.0
     t0 = time.perf_counter()
     cache = model.prefill(states, actions, use_cache=cfg.use_cache)
+    rc = reference.prefill(states, actions) if cfg.disagreement else None
     t_model = time.perf_counter() - t0
     score, logp, kept = torch.zeros(1, device=dev), torch.zeros(1, device=dev), torch.full((1,), -1, device=dev)
     levels = []
     for d in range(cfg.depth):
         B, last = cache.batch, d == cfg.depth - 1
-        x = _expand(model, cache, score, d, cfg, counts, g, sign, last)
+        x = _expand(model, cache, score, d, cfg, counts, g, sign, last, ref=(reference, rc), progress=progress)
         t_model += x.seconds
         pred, cand, K, score_d = x.pred, x.cand, x.cand.shape[1], x.score
         logp_d = logp.repeat_interleave(K) + pred.token_logp.reshape(B * K, -1).sum(-1)
@@ -247,7 +307,9 @@ def plan(model:GPT,                   # the world model (eval mode)
         mask = torch.zeros(len(key), dtype=torch.bool, device=dev); mask[top] = True
         levels.append(Level(kept.repeat_interleave(K) if d else torch.full((B * K,), -1, device=dev), cand.reshape(-1),
                             x.tokens, x.entropy, x.bonus, logp_d, score_d, mask))
-        if not last: cache, score, logp, kept = pred.cache.select(top), score_d[top], logp_d[top], top
+        if not last:
+            cache, score, logp, kept = pred.cache.select(top), score_d[top], logp_d[top], top
+            if rc is not None: rc = x.ref_cache.select(top)
     tree = SearchTree([Level(*(x.cpu() for x in l)) for l in levels], int(top[0]))
     return Plan(int(tree.path()['actions'][0]), tree, time.perf_counter() - t_start, t_model)
 
@@ -284,16 +346,19 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
                cfg:SearchConfig|None=None,  # how to search (default: `SearchConfig()`)
                counts:VisitCounts|None=None,# visit counts, for `cfg.count_bonus`
                generator:torch.Generator|None=None, # tie-breaking and branching draws (default: seeded by `cfg.seed`)
-               goal=None                    # (R, n) per root, the tokens of a frame to head for (-1 rows: none),
+               goal=None,                   # (R, n) per root, the tokens of a frame to head for (-1 rows: none),
                                             # for `cfg.goal_weight`
+               reference:GPT|None=None,     # the reference model, for `cfg.disagreement`
+               progress:LearningProgress|None=None # the learning progress, for `cfg.progress`
               ) -> BatchPlan:
     "Search the world model from R current states at once; each root's best path."
     t_start = time.perf_counter()
-    cfg, dev, states, actions, g = _roots(model, states, actions, cfg, counts, generator)
+    cfg, dev, states, actions, g = _roots(model, states, actions, cfg, counts, generator, reference, progress)
     R = len(states)
     A, sign = model.cfg.n_actions, (-1.0 if cfg.mode == 'reverse' else 1.0)
     t0 = time.perf_counter()
     cache = model.prefill(states, actions, use_cache=cfg.use_cache)
+    rc = reference.prefill(states, actions) if cfg.disagreement else None
     t_model = time.perf_counter() - t0
     score, path, first_ent = torch.zeros(R, device=dev), torch.zeros(R, 0, dtype=torch.long, device=dev), None
     if goal is not None:
@@ -302,7 +367,7 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
             raise ValueError(f'goal frames have {goal.shape[1]} tokens, the states {states.shape[-1]}')
     for d in range(cfg.depth):
         last = d == cfg.depth - 1
-        x = _expand(model, cache, score, d, cfg, counts, g, sign, last, goal)
+        x = _expand(model, cache, score, d, cfg, counts, g, sign, last, goal, (reference, rc), progress)
         t_model += x.seconds
         K, score_d = x.cand.shape[1], x.score
         if goal is not None: goal = goal.repeat_interleave(K, 0)
@@ -318,5 +383,7 @@ def plan_batch(model:GPT,                   # the world model (eval mode)
         top = (top + torch.arange(R, device=dev)[:, None] * key.shape[1]).reshape(-1)
         score, path, first_ent = score_d[top], path_d[top], first_d[top]
         if goal is not None: goal = goal[top]
-        if not last: cache = x.pred.cache.select(top)
+        if not last:
+            cache = x.pred.cache.select(top)
+            if rc is not None: rc = x.ref_cache.select(top)
     return BatchPlan(path.cpu(), score.cpu(), first_ent.cpu(), time.perf_counter() - t_start, t_model, by_first.cpu())
