@@ -268,6 +268,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--n-states', type=int, default=64); t.add_argument('--n-actions', type=int, default=4)
     t.add_argument('--episodes', type=int, default=200)
+    p.commands = sub.choices   # name -> the subcommand's parser, for its own usage on an error
     return p
 
 # %% ../nbs/11_pipeline.ipynb #ee7c094c
@@ -344,7 +345,9 @@ def agent_command(a:argparse.Namespace # the parsed `learnmax agent` or `learnma
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
     "The `learnmax` command: `learnmax figures|paper|pilot|agent|watch|train ...`; returns the exit status."
-    a = _parser().parse_args(argv)
+    p = _parser()
+    a, extra = p.parse_known_args(argv)
+    if extra: p.commands[a.command].error(f"unrecognized arguments: {' '.join(extra)}")   # the subcommand's usage
     if a.command == 'pilot': return pilot_command(a)
     if a.command in ('agent', 'watch'): return agent_command(a)
     if a.command == 'train':

@@ -30,5 +30,15 @@ else
 fi
 
 $PIP install -e ".[dev]"
-$PY -m ipykernel install --sys-prefix --name python3 >/dev/null
+# the kernel under the name and display name the chapters record, so that JupyterLab has no kernel to rename
+$PY -m ipykernel install --sys-prefix --name python3 --display-name python3 >/dev/null
+# JupyterLab saves a chapter cleaned (nbdev's pre-save hook, on while settings.ini has jupyter_hooks = True): opening,
+# running and saving one leaves nbdev_clean nothing to do. It goes in this environment's Jupyter config, not ~/.jupyter.
+$PY - <<'EOF'
+import json, pathlib, sys
+p = pathlib.Path(sys.prefix, 'etc', 'jupyter', 'jupyter_server_config.json')
+cfg = json.loads(p.read_text()) if p.exists() else {}
+cfg.setdefault('ContentsManager', {})['pre_save_hook'] = 'nbdev.clean.clean_jupyter'
+p.parent.mkdir(parents=True, exist_ok=True); p.write_text(json.dumps(cfg, indent=2) + '\n')
+EOF
 echo "install: done ($PY)"
