@@ -284,7 +284,8 @@ def app(dream:Dream, # the dream to play (reset to row `index` if it has not sta
     import ipywidgets as W
     if not dream.history: dream.reset(index)
     frame, tree, status = W.Image(format='png'), W.Image(format='png'), W.HTML()
-    row = W.BoundedIntText(value=index, min=0, max=len(dream) - 1, description='replay row')
+    frame.layout = tree.layout = W.Layout(max_width='100%', object_fit='contain')   # shrink to the panel, never cut
+    row = W.IntText(value=index, description='replay row')   # any int: reset refuses a row out of range, by name
     def show():
         s = dream.state
         frame.value = _png(plot_state(s, dream.names, vmax=dream.max_entropy))
@@ -298,9 +299,12 @@ def app(dream:Dream, # the dream to play (reset to row `index` if it has not sta
     def planned():
         t = dream.plan()
         tree.value = _png(draw_tree(t, dream.names).figure)
+    def reset():
+        dream.reset(row.value); tree.value = b''   # a new start: the old tree is gone
     buttons = [W.Button(description=n, layout=W.Layout(width='80px')) for n in dream.names]
     for i, b in enumerate(buttons): b.on_click(click(lambda i=i: dream.step(i)))
     controls = [W.Button(description=d) for d in ('reset', 'undo', 'plan')]
-    for b, f in zip(controls, (lambda: dream.reset(row.value), dream.undo, planned)): b.on_click(click(f))
+    for b, f in zip(controls, (reset, dream.undo, planned)): b.on_click(click(f))
     show()
-    return W.VBox([W.HBox(buttons), W.HBox([row, *controls]), status, W.HBox([frame, tree])])
+    return W.VBox([W.HBox(buttons, layout=W.Layout(flex_flow='row wrap')), W.HBox([row, *controls]), status,
+                   W.HBox([frame, tree], layout=W.Layout(flex_flow='row wrap', align_items='flex-start'))])
