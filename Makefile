@@ -1,5 +1,5 @@
 # learnmax: the two commands a researcher needs are `make all` and `make test` (see README.md).
-.PHONY: all setup figures paper test
+.PHONY: all setup figures paper docs test
 SHELL := /bin/bash
 RUN = source tools/env.sh &&
 
@@ -13,6 +13,9 @@ figures:
 
 paper:
 	$(RUN) $${BIN}learnmax paper
+
+docs:   # every chapter run and rendered into _docs/ (open _docs/index.html)
+	$(RUN) $${BIN}learnmax docs
 
 test:
 	bash tools/test.sh

@@ -98,10 +98,14 @@ def scratch_dir(parent:str|Path, # the folder it is made in
 
 # %% ../nbs/11_pipeline.ipynb #9b99f865
 def _ipc_kernels():
-    "A kernel manager class that starts kernels on IPC transport (papermill's `kernel_manager_class`)."
+    """A kernel manager class that starts kernels on IPC transport (papermill's and nbclient's `kernel_manager_class`),
+    their sockets in a temporary folder of their own (not the notebook's folder, wherever the process runs)."""
+    import tempfile
     from jupyter_client.manager import AsyncKernelManager
     class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, *args, **kw): super().__init__(*args, **{'transport': 'ipc', **kw})
+        def __init__(self, *args, **kw):
+            ip = str(Path(tempfile.mkdtemp(prefix='learnmax-kernel-'))/'ipc')
+            super().__init__(*args, **{'transport': 'ipc', 'ip': ip, **kw})
     return IPCKernelManager
 
 # %% ../nbs/11_pipeline.ipynb #957764f4
@@ -268,6 +272,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--n-states', type=int, default=64); t.add_argument('--n-actions', type=int, default=4)
     t.add_argument('--episodes', type=int, default=200)
+    d = sub.add_parser('docs', help='run every chapter and render the docs site (default: _docs/, open index.html)')
+    d.add_argument('--only', nargs='+', metavar='CHAPTER', help='build only these chapters (e.g. 07_agent 09_play)')
+    d.add_argument('--out', help='folder of the site (default: _docs)')
+    d.add_argument('--nbs', help='folder of chapters (default: nbs)')
+    d.add_argument('--timeout', type=int, default=1800, help='seconds a cell may run (default: 1800)')
+    d.add_argument('--no-progress', action='store_true', help='no progress bar')
     p.commands = sub.choices   # name -> the subcommand's parser, for its own usage on an error
     return p
 
@@ -344,12 +354,17 @@ def agent_command(a:argparse.Namespace # the parsed `learnmax agent` or `learnma
 # %% ../nbs/11_pipeline.ipynb #7717357b
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
         ) -> int:
-    "The `learnmax` command: `learnmax figures|paper|pilot|agent|watch|train ...`; returns the exit status."
+    "The `learnmax` command: `learnmax figures|paper|pilot|agent|watch|docs|train ...`; returns the exit status."
     p = _parser()
     a, extra = p.parse_known_args(argv)
     if extra: p.commands[a.command].error(f"unrecognized arguments: {' '.join(extra)}")   # the subcommand's usage
     if a.command == 'pilot': return pilot_command(a)
     if a.command in ('agent', 'watch'): return agent_command(a)
+    if a.command == 'docs':
+        from learnmax.docs import build_docs
+        try: site = build_docs(a.nbs, a.out, a.only, a.timeout, not a.no_progress)
+        except (ValueError, RuntimeError) as e: print(f'learnmax docs: {e}', file=sys.stderr); return 1
+        print(f'wrote {site}/index.html'); return 0
     if a.command == 'train':
         last = train_table(a.out, a.profile, a.steps, a.batch_size, a.seed, a.n_states, a.n_actions, a.episodes,
                            a.log_every)

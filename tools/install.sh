@@ -41,4 +41,10 @@ cfg = json.loads(p.read_text()) if p.exists() else {}
 cfg.setdefault('ContentsManager', {})['pre_save_hook'] = 'nbdev.clean.clean_jupyter'
 p.parent.mkdir(parents=True, exist_ok=True); p.write_text(json.dumps(cfg, indent=2) + '\n')
 EOF
+# Chromium, for the docs test that opens pages headless (Debian's package, where this user can install it)
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  { apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; }; } ||
+    echo "install: chromium could not be installed (tests/test_docs.py will skip its browser checks)"
+fi
 echo "install: done ($PY)"
