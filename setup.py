@@ -14,6 +14,7 @@ licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache S
 lic = licenses[cfg['license']]
 requirements = cfg.get('requirements', '').split()
 dev_requirements = cfg.get('dev_requirements', '').split()
+cluster_requirements = cfg.get('cluster_requirements', '').split()   # sweeps on a Ray cluster (chapter 07f_executors)
 scripts = [s.strip() for s in cfg.get('console_scripts', '').split() if s.strip()]
 
 setuptools.setup(
@@ -39,7 +40,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['learnmax', 'learnmax.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, 'cluster': cluster_requirements},
     python_requires='>=' + cfg['min_python'],
     entry_points={'console_scripts': scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,

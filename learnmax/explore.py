@@ -5,15 +5,13 @@
 # %% ../nbs/08_explore.ipynb #3fc231da
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from .config import read_metrics
+from .executors import Executor, LocalExecutor
 from .run import RunConfig, make_agent
 from .stats import compare, describe, t_quantile
 
@@ -42,6 +40,8 @@ def compare_agents(run:RunConfig,             # what every run shares: env, sche
                    root:str|Path,             # run folders go to root/<policy>_s<seed>
                    workers:int=1,             # parallel processes (1: run here, one after the other)
                    progress:bool=True,        # a bar over runs
+                   executor:Executor|None=None, # where the runs run (default: `LocalExecutor(workers)`; or a
+                                              # `RayExecutor`, chapter `07f_executors`)
                    **agent_kwargs             # more `make_agent` arguments that are not settings (a tokenizer object)
                   ) -> dict:
     "{policy: {seed: metric records}} of every run, run or resumed as needed."
@@ -49,17 +49,8 @@ def compare_agents(run:RunConfig,             # what every run shares: env, sche
     if not isinstance(run, RunConfig):
         raise TypeError(f'compare_agents takes a RunConfig (learnmax.run), got {type(run).__name__}')
     jobs = {(p, s): (policy_run(run, p, s), str(Path(root)/f'{p}_s{s}'), agent_kwargs) for p in policies for s in seeds}
-    out = {p: {} for p in policies}
-    bar = tqdm(total=len(jobs), desc='runs', disable=not progress)
-    if workers <= 1:
-        for (p, s), job in jobs.items(): out[p][s] = _run_one(*job); bar.update(1)
-    else:
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
-            futs = {ex.submit(_run_one, *job): key for key, job in jobs.items()}
-            for f in cf.as_completed(futs):
-                p, s = futs[f]; out[p][s] = f.result(); bar.update(1)
-    bar.close()
-    return {p: dict(sorted(v.items())) for p, v in out.items()}
+    done = (executor or LocalExecutor(workers)).map(_run_one, jobs, progress, 'runs')
+    return {p: {s: done[p, s] for s in sorted(seeds)} for p in policies}
 
 # %% ../nbs/08_explore.ipynb #12cd50b7
 def curve(runs:dict,     # {seed: records} of one policy

@@ -5,10 +5,8 @@
 # %% ../nbs/08b_pilot.ipynb #0f55c5e0
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import json
-import multiprocessing as mp
 import re
 import shutil
 from pathlib import Path
@@ -22,6 +20,7 @@ import learnmax
 from .agent_config import POLICIES
 from .config import kept_json
 from .envs import EnvConfig, make_env
+from .executors import Executor, LocalExecutor
 from .explore import _run_one, policy_run
 from .jobs import git_commit
 from .run import RunConfig, budget_ticks, make_agent
@@ -174,7 +173,8 @@ def run_pilot(arms:tuple=PILOT_ARMS,       # arm specs (`arm_run`)
               root:str|Path='runs/pilot',  # run folders: root/<arm>_s<seed>
               records:str|Path|None=None,  # each finished run's record (default: root/records)
               workers:int=1,               # processes (1: here, one run after the other)
-              progress:bool=True           # a bar over runs
+              progress:bool=True,          # a bar over runs
+              executor:Executor|None=None  # where the runs run (default: `LocalExecutor(workers)`; or a `RayExecutor`)
              ) -> dict:
     "{arm: {seed: record}} of every arm and seed, run or read from their records."
     if not arms or not seeds: raise ValueError('give at least one arm and one seed')
@@ -186,15 +186,7 @@ def run_pilot(arms:tuple=PILOT_ARMS,       # arm specs (`arm_run`)
             name, run = arm_run(spec, base, s)
             if (name, s) in jobs: raise ValueError(f'two arms are named {name!r}: name one (name=policy,...)')
             jobs[name, s] = (name, run, str(root/f'{name}_s{s}'), str(records/f'{name}_s{s}.json'))
-    out = {}
-    bar = tqdm(total=len(jobs), desc='pilot runs', disable=not progress)
-    if workers <= 1:
-        for (n, s), job in jobs.items(): out[n, s] = _job(*job); bar.update(1)
-    else:
-        with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context('spawn')) as ex:
-            futs = {ex.submit(_job, *job): key for key, job in jobs.items()}
-            for f in cf.as_completed(futs): out[futs[f]] = f.result(); bar.update(1)
-    bar.close()
+    out = (executor or LocalExecutor(workers)).map(_job, jobs, progress, 'pilot runs')
     names = list(dict.fromkeys(n for n, _ in jobs))
     return {n: {s: out[n, s] for s in seeds} for n in names}
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .config import PROFILES, atomic_write, find_root
+from .executors import make_executor
 from .jobs import (
     GitState, Job, PipelineError, code_cells, fingerprint, git_state, host_info, parse_overrides, plan_jobs, stamp)
 
@@ -251,6 +252,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument('--root', default='runs/pilot', help='run folders (default: runs/pilot)')
     g.add_argument('--records', help="each finished run's record (default: ROOT/records)")
     g.add_argument('--workers', type=int, default=1, help='processes of one thread each (default: 1)')
+    g.add_argument('--ray', nargs='?', const='local', metavar='ADDRESS',
+                   help="run on Ray: a cluster's address ('auto', 'ray://host:port'), or alone: a runtime started here")
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
     r = sub.add_parser('agent', help='run one agent (resumes its run folder), a progress bar counting frames')
     r.add_argument('--policy', default='learnmax', help='learnmax, reverse, band, random, count, goexplore or '
@@ -260,6 +263,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--profile', default='quick', help=f"one of {', '.join(PROFILES)} (default: quick)")
     r.add_argument('--run-dir', help='the run folder (default: runs/agent/POLICY_s SEED); an existing one resumes')
     r.add_argument('--seed', type=int, default=0, help='the run seed (default: 0)')
+    r.add_argument('--seeds', nargs='+', type=int, help='several runs, one per seed, each in RUN_DIR/POLICY_s SEED '
+                   '(default RUN_DIR: runs/agent), run by --workers processes or on --ray')
+    r.add_argument('--workers', type=int, default=1, help='with --seeds: processes of one thread each (default: 1)')
+    r.add_argument('--ray', nargs='?', const='local', metavar='ADDRESS',
+                   help="with --seeds, on Ray: a cluster's address ('auto', 'ray://host:port'), or alone: started here")
     r.add_argument('--no-progress', action='store_true', help='no progress bar')
     w = sub.add_parser('watch', help="draw a run's predicted trajectories beside the real game (RUN_DIR/watch.png)")
     w.add_argument('run_dir', help='a run folder of learnmax agent')
@@ -327,7 +335,10 @@ def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
         for spec in arms: arm_run(spec, base, a.seeds[0])          # every arm checked before anything runs
     except ValueError as e:
         print(f'learnmax pilot: {e}', file=sys.stderr); return 2
-    res = run_pilot(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, a.workers, not a.no_progress)
+    try: executor = make_executor(a.workers, a.ray)
+    except ImportError as e: print(f'learnmax pilot: {e}', file=sys.stderr); return 2
+    res = run_pilot(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, progress=not a.no_progress,
+                    executor=executor)
     summary = pilot_summary(res)
     atomic_write(Path(a.root)/'pilot.json', json.dumps(dict(specs=list(arms), seeds=a.seeds, profile=a.profile,
                                                             frames=a.frames, **summary)))
@@ -336,20 +347,36 @@ def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
 # %% ../nbs/11_pipeline.ipynb #bcf4e9eb
 def agent_command(a:argparse.Namespace # the parsed `learnmax agent` or `learnmax watch` arguments
                  ) -> int:
-    "Run one agent (or draw a run's predictions); the exit status."
+    "Run one agent, or one per seed of `--seeds` on an executor (or draw a run's predictions); the exit status."
     from learnmax.run import agent_run, run_agent, watch
+    keep = ('frames', 'cells', 'rooms', 'key', 'deaths', 'score', 'heldout_changed_acc', 'steps_per_s')
     try:
         if a.command == 'watch': print(f'wrote {watch(a.run_dir, a.paths)}'); return 0
         if a.profile not in PROFILES: raise ValueError(f'unknown profile {a.profile!r}: choose one of {PROFILES}')
-        run = agent_run(a.policy, a.game, a.frames, a.profile, a.seed)
-    except ValueError as e:
+        if a.seeds and min(a.seeds) < 0: raise ValueError(f'seeds must be >= 0, got {a.seeds}')
+        runs = {s: agent_run(a.policy, a.game, a.frames, a.profile, s) for s in (a.seeds or [a.seed])}
+        if a.seeds: executor = make_executor(a.workers, a.ray)
+    except (ValueError, ImportError) as e:
         print(f'learnmax {a.command}: {e}', file=sys.stderr); return 2
-    run_dir = Path(a.run_dir or Path('runs')/'agent'/f'{a.policy}_s{a.seed}')
-    try: last = run_agent(run, run_dir, progress=not a.no_progress)
-    except ValueError as e: print(f'learnmax agent: {e}', file=sys.stderr); return 2
-    keep = ('frames', 'cells', 'rooms', 'key', 'deaths', 'score', 'heldout_changed_acc', 'steps_per_s')
-    print(json.dumps({k: last[k] for k in keep if k in last}))
-    print(f'run folder: {run_dir} (learnmax watch {run_dir})'); return 0
+    if not a.seeds:
+        run_dir = Path(a.run_dir or Path('runs')/'agent'/f'{a.policy}_s{a.seed}')
+        try: last = run_agent(runs[a.seed], run_dir, progress=not a.no_progress)
+        except ValueError as e: print(f'learnmax agent: {e}', file=sys.stderr); return 2
+        print(json.dumps({k: last[k] for k in keep if k in last}))
+        print(f'run folder: {run_dir} (learnmax watch {run_dir})'); return 0
+    base = Path(a.run_dir or Path('runs')/'agent')
+    jobs = {s: (run, str(base/f'{a.policy}_s{s}')) for s, run in runs.items()}
+    try: done = executor.map(_agent_job, jobs, not a.no_progress, f'agent {a.policy}')
+    except RuntimeError as e: print(f'learnmax agent: {e}', file=sys.stderr); return 2
+    for s, last in done.items(): print(json.dumps(dict(seed=s, **{k: last[k] for k in keep if k in last})))
+    print(f'run folders: {base}/{a.policy}_s<seed> (learnmax watch one of them)'); return 0
+
+def _agent_job(run, run_dir:str) -> dict:
+    "One seed's run of `learnmax agent --seeds` (a job of an executor): its last metric record."
+    import torch
+    from learnmax.run import run_agent
+    torch.set_num_threads(1)
+    return run_agent(run, run_dir, progress=False)
 
 # %% ../nbs/11_pipeline.ipynb #7717357b
 def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
