@@ -100,13 +100,16 @@ def scratch_dir(parent:str|Path, # the folder it is made in
 # %% ../nbs/11_pipeline.ipynb #9b99f865
 def _ipc_kernels():
     """A kernel manager class that starts kernels on IPC transport (papermill's and nbclient's `kernel_manager_class`),
-    their sockets in a temporary folder of their own (not the notebook's folder, wherever the process runs)."""
-    import tempfile
+    their sockets in a short folder of their own (not the notebook's folder, wherever the process runs; not under a
+    long TMPDIR: a socket's path must fit in about 100 characters), removed with the manager."""
+    import tempfile, weakref
     from jupyter_client.manager import AsyncKernelManager
+    base = '/tmp' if os.path.isdir('/tmp') else None
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kw):
-            ip = str(Path(tempfile.mkdtemp(prefix='learnmax-kernel-'))/'ipc')
-            super().__init__(*args, **{'transport': 'ipc', 'ip': ip, **kw})
+            d = tempfile.mkdtemp(prefix='lmk-', dir=base)
+            super().__init__(*args, **{'transport': 'ipc', 'ip': os.path.join(d, 'k'), **kw})
+            weakref.finalize(self, shutil.rmtree, d, True)
     return IPCKernelManager
 
 # %% ../nbs/11_pipeline.ipynb #957764f4
