@@ -22,12 +22,12 @@ from .envs import EnvConfig, make_env
 from .executors import Executor, LocalExecutor
 from .explore import _run_one, policy_run
 from .jobs import git_commit
-from .run import RunConfig, budget_ticks, make_agent
+from .run import RunConfig, budget_ticks, make_agent, with_game
 from .stats import compare, describe
 
 # %% auto #0
-__all__ = ['PILOT_ARMS', 'KEPT', 'arm_run', 'pilot_config', 'ProbeStates', 'probe_states', 'entropy_probe', 'run_record',
-           'run_pilot', 'pilot_summary', 'pilot_table']
+__all__ = ['PILOT_ARMS', 'KEPT', 'PRUNE_KEEP', 'arm_run', 'pilot_config', 'ProbeStates', 'probe_states', 'entropy_probe',
+           'run_record', 'prune_run', 'run_pilot', 'pilot_summary', 'pilot_table']
 
 # %% ../nbs/08b_pilot.ipynb #a77413a7
 PILOT_ARMS = ('learnmax', 'hierarchical', 'hier_pixels=hierarchical,explore.salience=pixels', 'count', 'random',
@@ -65,10 +65,11 @@ def arm_run(spec:str,          # `[name=]policy[,part.field=value...]`
 
 # %% ../nbs/08b_pilot.ipynb #f9ef1392
 def pilot_config(profile:str='paper', # one of `PROFILES`
-                 frames:int=100_000   # frames per run (a whole number of ticks)
+                 frames:int=100_000,  # frames per run (a whole number of ticks)
+                 game:str|None=None   # an ALE game ('Pitfall' or 'ALE/Pitfall-v5'); None: the profile's (Montezuma)
                 ) -> RunConfig:
     "The run every arm of a pilot shares: the profile's, for `frames` frames, logged 16 times and not refit."
-    base = RunConfig.profile(profile, refit_at=())
+    base = with_game(RunConfig.profile(profile, refit_at=()), game)
     ticks = budget_ticks(base, frames, profile)
     warm = min(base.agent.warmup_ticks, max(ticks // 4, 1))
     agent = base.agent.replace(n_ticks=ticks, warmup_ticks=warm, log_every=max(ticks // 16, 1),
@@ -161,8 +162,19 @@ def run_record(name:str, run:RunConfig, run_dir:str|Path) -> dict:
                 seconds=_run_seconds(recs),
                 commit=git_commit(Path(learnmax.__file__).parent))
 
-def _job(name:str, run:RunConfig, run_dir:str, path:str) -> dict:
-    return kept_json(path, dict(arm=name, run=run.key()), lambda: run_record(name, run, run_dir))
+PRUNE_KEEP = ('metrics.jsonl', 'coverage.json', 'config.json', 'run.json')   # what a pruned run folder keeps
+
+def prune_run(run_dir:str|Path):
+    "Free a finished run's folder of all but its metrics and configs (its replay, tokens, checkpoints)."
+    for p in Path(run_dir).glob('*'):
+        if p.name in PRUNE_KEEP: continue
+        if p.is_dir(): shutil.rmtree(p)
+        else: p.unlink()
+
+def _job(name:str, run:RunConfig, run_dir:str, path:str, prune:bool=False) -> dict:
+    rec = kept_json(path, dict(arm=name, run=run.key()), lambda: run_record(name, run, run_dir))
+    if prune and Path(run_dir).exists(): prune_run(run_dir)   # the record is kept: the run is never resumed
+    return rec
 
 # %% ../nbs/08b_pilot.ipynb #ef6dd579
 def run_pilot(arms:tuple=PILOT_ARMS,       # arm specs (`arm_run`)
@@ -173,18 +185,20 @@ def run_pilot(arms:tuple=PILOT_ARMS,       # arm specs (`arm_run`)
               records:str|Path|None=None,  # each finished run's record (default: root/records)
               workers:int=1,               # processes (1: here, one run after the other)
               progress:bool=True,          # a bar over runs
-              executor:Executor|None=None  # where the runs run (default: `LocalExecutor(workers)`; or a `RayExecutor`)
+              executor:Executor|None=None, # where the runs run (default: `LocalExecutor(workers)`; or a `RayExecutor`)
+              game:str|None=None,          # an ALE game; None: the profile's (Montezuma)
+              prune:bool=False             # free each finished run's folder of its replay, tokens and checkpoints
              ) -> dict:
     "{arm: {seed: record}} of every arm and seed, run or read from their records."
     if not arms or not seeds: raise ValueError('give at least one arm and one seed')
-    base, root = pilot_config(profile, frames), Path(root)
+    base, root = pilot_config(profile, frames, game), Path(root)
     records = Path(records or root/'records'); records.mkdir(parents=True, exist_ok=True)
     jobs = {}
     for s in seeds:
         for spec in arms:
             name, run = arm_run(spec, base, s)
             if (name, s) in jobs: raise ValueError(f'two arms are named {name!r}: name one (name=policy,...)')
-            jobs[name, s] = (name, run, str(root/f'{name}_s{s}'), str(records/f'{name}_s{s}.json'))
+            jobs[name, s] = (name, run, str(root/f'{name}_s{s}'), str(records/f'{name}_s{s}.json'), prune)
     out = (executor or LocalExecutor(workers)).map(_job, jobs, progress, 'pilot runs')
     names = list(dict.fromkeys(n for n, _ in jobs))
     return {n: {s: out[n, s] for s in seeds} for n in names}

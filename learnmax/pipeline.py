@@ -252,6 +252,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='seeds of every arm (default: 0 1 2)')
     g.add_argument('--profile', default='paper', help=f"one of {', '.join(PROFILES)} (default: paper)")
     g.add_argument('--frames', type=int, default=100_000, help='frames per run (default: 100000)')
+    g.add_argument('--game', help="an ALE game, e.g. Pitfall or ALE/Pitfall-v5 (default: the profile's, Montezuma's Revenge)")
+    g.add_argument('--prune', action='store_true', help="free each finished run's folder of its replay, tokens and "
+                   'checkpoints once its record is kept (a long study on a small disk)')
     g.add_argument('--root', default='runs/pilot', help='run folders (default: runs/pilot)')
     g.add_argument('--records', help="each finished run's record (default: ROOT/records)")
     g.add_argument('--workers', type=int, default=1, help='processes of one thread each (default: 1)')
@@ -334,17 +337,17 @@ def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
         if a.profile not in PROFILES: raise ValueError(f'unknown profile {a.profile!r}: choose one of {PROFILES}')
         if a.workers < 1: raise ValueError(f'--workers must be >= 1, got {a.workers}')
         if min(a.seeds) < 0: raise ValueError(f'seeds must be >= 0, got {a.seeds}')
-        base = pilot_config(a.profile, a.frames)
+        base = pilot_config(a.profile, a.frames, a.game)
         for spec in arms: arm_run(spec, base, a.seeds[0])          # every arm checked before anything runs
     except ValueError as e:
         print(f'learnmax pilot: {e}', file=sys.stderr); return 2
     try: executor = make_executor(a.workers, a.ray)
     except ImportError as e: print(f'learnmax pilot: {e}', file=sys.stderr); return 2
     res = run_pilot(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, progress=not a.no_progress,
-                    executor=executor)
+                    executor=executor, game=a.game, prune=a.prune)
     summary = pilot_summary(res)
     atomic_write(Path(a.root)/'pilot.json', json.dumps(dict(specs=list(arms), seeds=a.seeds, profile=a.profile,
-                                                            frames=a.frames, **summary)))
+                                                            frames=a.frames, game=base.env.env_id, **summary)))
     print(pilot_table(summary)); return 0
 
 # %% ../nbs/11_pipeline.ipynb #bcf4e9eb

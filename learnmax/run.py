@@ -29,7 +29,7 @@ from .tokenizer import default_dvq, pretrain_config
 from .trajectories import plot_predicted_vs_real, predicted_vs_real
 
 # %% auto #0
-__all__ = ['SIGHTED', 'RunConfig', 'make_agent', 'budget_ticks', 'agent_run', 'run_agent', 'watch']
+__all__ = ['SIGHTED', 'RunConfig', 'make_agent', 'budget_ticks', 'with_game', 'agent_run', 'run_agent', 'watch']
 
 # %% ../nbs/07c_run.ipynb #533943a6
 SIGHTED = dict(decode='parallel', copy_keep=0.1)   # how the paper and large world models read patch tokens: a whole
@@ -127,6 +127,17 @@ def budget_ticks(run:RunConfig,   # the run (its envs and frame skip)
                          f'{getattr(run.env, "frame_skip", 1)}) at profile {profile!r}, got {frames}')
     return frames // per
 
+def with_game(run:RunConfig,   # any run config with an Atari env
+              game:str|None  # an ALE game ('Pong' or 'ALE/Pong-v5'); None: leave the run's
+             ) -> RunConfig:
+    "`run` on another Atari game (its env's other settings kept); an unknown game is refused by name."
+    if game is None: return run
+    env_id = game if '/' in game else f'ALE/{game}-v5'
+    env = run.env.replace(env_id=env_id)
+    try: make_env(env).close()
+    except Exception as e: raise ValueError(f'unknown game {game!r} ({env_id}): {e}') from None
+    return run.replace(env=env)
+
 def agent_run(policy:str='learnmax',   # one of `POLICIES`
               game:str|None=None,      # an ALE game ('Pong' or 'ALE/Pong-v5'); None: the profile's (Montezuma)
               frames:int|None=None,    # frames in all (a whole number of ticks); None: the profile's
@@ -136,13 +147,7 @@ def agent_run(policy:str='learnmax',   # one of `POLICIES`
     "The run config of one agent run: the profile's, with the policy, seed, game and a budget in frames."
     if policy not in POLICIES: raise ValueError(f'unknown policy {policy!r}: choose one of {list(POLICIES)}')
     if seed < 0: raise ValueError(f'seed must be >= 0, got {seed}')
-    run = RunConfig.profile(profile, policy=policy, seed=seed)
-    if game is not None:
-        env_id = game if '/' in game else f'ALE/{game}-v5'
-        env = run.env.replace(env_id=env_id)
-        try: make_env(env).close()
-        except Exception as e: raise ValueError(f'unknown game {game!r} ({env_id}): {e}') from None
-        run = run.replace(env=env)
+    run = with_game(RunConfig.profile(profile, policy=policy, seed=seed), game)
     if frames is not None:
         ticks = budget_ticks(run, frames, profile)
         run = run.replace(agent=run.agent.replace(
