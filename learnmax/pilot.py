@@ -27,7 +27,7 @@ from .stats import compare, describe
 
 # %% auto #0
 __all__ = ['PILOT_ARMS', 'KEPT', 'PRUNE_KEEP', 'arm_run', 'pilot_config', 'ProbeStates', 'probe_states', 'entropy_probe',
-           'run_record', 'prune_run', 'run_pilot', 'pilot_summary', 'pilot_table']
+           'run_record', 'prune_run', 'run_pilot', 'pilot_summary', 'pilot_table', 'place_map', 'plan_map']
 
 # %% ../nbs/08b_pilot.ipynb #a77413a7
 PILOT_ARMS = ('learnmax', 'hierarchical', 'hier_pixels=hierarchical,explore.salience=pixels', 'count', 'random',
@@ -244,3 +244,23 @@ def pilot_table(summary:dict # from `pilot_summary`
         a, b = v.split('_vs_')
         lines.append(f"{a} - {b} cells: {c['difference']:+.1f} (p = {c['p_value']:.3f})")
     return '\n'.join(lines)
+
+# %% ../nbs/08b_pilot.ipynb #b632b2c4
+def place_map(runs:dict,  # {seed: record} of one arm (`run_pilot`)
+              room:int=1, # the room (RAM byte 3; Montezuma starts in room 1)
+              bin:int=4   # RAM units per bin of x (columns) and y (rows)
+             ) -> np.ndarray:
+    "Steps the arm's runs spent at each place of `room`, summed over seeds: (256 // bin, 256 // bin)."
+    H = np.zeros((256 // bin, 256 // bin))
+    for r in runs.values():
+        for rm, x, y, n in r.get('places') or []:
+            if rm == room: H[y // bin, x // bin] += n
+    return H
+
+def plan_map(runs:dict, room:int=1, bin:int=4) -> tuple[np.ndarray, int]:
+    "(mean score of the plans searched from each place of `room`, NaN where none; runs that recorded plans)."
+    S, N = np.zeros((256 // bin, 256 // bin)), np.zeros((256 // bin, 256 // bin))
+    for r in runs.values():
+        for rm, x, y, n, score, _ in r.get('plans') or []:
+            if rm == room: S[y // bin, x // bin] += n * score; N[y // bin, x // bin] += n
+    return np.where(N > 0, S / np.maximum(N, 1), np.nan), sum(bool(r.get('plans')) for r in runs.values())

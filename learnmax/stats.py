@@ -11,7 +11,8 @@ import math
 import numpy as np
 
 # %% auto #0
-__all__ = ['betainc', 't_cdf', 't_quantile', 'describe', 'permutation_test', 'paired_permutation_test', 'purity_test', 'compare']
+__all__ = ['betainc', 't_cdf', 't_quantile', 'describe', 'permutation_test', 'paired_permutation_test', 'purity_test', 'compare',
+           'welch_interval', 'verdict']
 
 # %% ../nbs/00c_stats.ipynb #e2db1663
 def _betacf(a:float, b:float, x:float) -> float:
@@ -125,3 +126,29 @@ def compare(a, b,             # values of arm A and of arm B, one per seed
     diff = da['mean'] - db['mean']
     return {names[0]: da, names[1]: db, 'difference': diff, 'p_value': p,
             f'{names[0]}_beats_{names[1]}': bool(diff > 0 and p < alpha)}
+
+# %% ../nbs/00c_stats.ipynb #1ea2a4ee
+def welch_interval(a, b,            # values of arm A and of arm B, one per seed (at least 2 each)
+                   level:float=0.95 # confidence level
+                  ) -> list[float]:
+    "The `level` interval of mean(a) - mean(b), Welch's t with Satterthwaite's degrees of freedom."
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if len(a) < 2 or len(b) < 2: raise ValueError('welch_interval needs at least 2 values a side')
+    d, va, vb = a.mean() - b.mean(), a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    if va + vb == 0: return [float(d), float(d)]
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    half = t_quantile(0.5 + level / 2, df) * math.sqrt(va + vb)
+    return [float(d - half), float(d + half)]
+
+def verdict(a, b,             # values of arm A and of arm B, one per seed
+            margin:float,     # equivalence margin on the difference of means (> 0), fixed before the run
+            names=('a', 'b'), # the arms' names
+            alpha:float=0.05  # level of the test
+           ) -> dict:
+    "`compare` plus the 95% Welch interval and the verdict: 'better', 'worse', 'equivalent' or 'inconclusive' (for A)."
+    if not margin > 0: raise ValueError(f'margin must be > 0, got {margin}')
+    c = compare(a, b, names, alpha)
+    lo, hi = welch_interval(a, b)
+    v = ('better' if c['difference'] > 0 else 'worse') if c['p_value'] < alpha else \
+        'equivalent' if -margin < lo and hi < margin else 'inconclusive'
+    return {**c, 'interval': [lo, hi], 'margin': float(margin), 'verdict': v}
