@@ -20,7 +20,7 @@ from .search import plan_batch
 __all__ = ['SALIENCE_SCORES', 'ExploreConfig', 'Explorer', 'cell_key', 'GoExploreAgent']
 
 # %% ../nbs/07b_explorers.ipynb #bb4f6a1b
-SALIENCE_SCORES = ('pixels', 'tokens', 'novelty')   # the hierarchical agent's salience scores
+SALIENCE_SCORES = ('pixels', 'tokens', 'novelty', 'head')   # the hierarchical agent's salience scores
 
 @dataclasses.dataclass(frozen=True)
 class ExploreConfig(Config):
@@ -30,7 +30,9 @@ class ExploreConfig(Config):
     salience: str = 'pixels'    # hierarchical: a step's salience score: 'pixels' (share of pixels that change),
                                 # 'tokens' (patch tokens that change: the score experiments/salience chooses; the
                                 # paper profile's) or
-                                # 'novelty' (1/sqrt(1 + visits) of the new frame's tokens)
+                                # 'novelty' (1/sqrt(1 + visits) of the new frame's tokens) or 'head' (the salient-loss
+                                # head of chapter `06b_salience`, trained beside the world model: how much its
+                                # predicted token distribution over the next `head_horizon` frames changes in a step)
     salience_pct: float = 98.0  # hierarchical: a step is salient when its score is at least this percentile of all so
                                 # far
     level_every: int = 32       # hierarchical: ticks between rebuilds of level 1 from the whole replay (from the
@@ -42,11 +44,18 @@ class ExploreConfig(Config):
     goal_weight: float = 1.0    # hierarchical: weight of the level-1 target's frame in the frame planner's score
     max_roots: int = 16         # hierarchical: remembered states searched as level-1 roots (those chosen least first)
     match: float = 1.0          # 'plan' way back: share of the target frame's tokens that must match to have arrived
+    head_horizon: int = 4       # salience 'head': frames whose token distribution the head predicts
+    head_hidden: int = 64       # salience 'head': the head's hidden width
+    head_steps: int = 2         # salience 'head': the head's AdamW steps after each training round of the world model
+    head_batch: int = 16        # salience 'head': windows of `window + head_horizon` frames per step
+    head_lr: float = 3e-3       # salience 'head': its learning rate
     _paper = dict(excursion=100, level_every=1250, decide_every=8, max_roots=32, salience='tokens')
+    _added = ('head_horizon', 'head_hidden', 'head_steps', 'head_batch', 'head_lr')   # earlier records stay valid
 
     def check(self) -> ExploreConfig:
         "Refuse settings that cannot run, naming the field; return self."
-        for f in ('excursion', 'level_every', 'decide_every', 'vector_dim', 'max_roots'):
+        for f in ('excursion', 'level_every', 'decide_every', 'vector_dim', 'max_roots', 'head_horizon', 'head_hidden',
+                  'head_steps', 'head_batch'):
             if getattr(self, f) < 1: raise ValueError(f'ExploreConfig.{f} must be >= 1, got {getattr(self, f)}')
         if not 0 <= self.repeat < 1: raise ValueError(f'ExploreConfig.repeat must lie in [0, 1), got {self.repeat}')
         if self.salience not in SALIENCE_SCORES:
@@ -54,6 +63,7 @@ class ExploreConfig(Config):
         if not 0 < self.salience_pct < 100:
             raise ValueError(f'ExploreConfig.salience_pct must lie in (0, 100), got {self.salience_pct}')
         if not 0 < self.match <= 1: raise ValueError(f'ExploreConfig.match must lie in (0, 1], got {self.match}')
+        if not self.head_lr > 0: raise ValueError(f'ExploreConfig.head_lr must be > 0, got {self.head_lr}')
         if self.goal_weight < 0: raise ValueError(f'ExploreConfig.goal_weight must be >= 0, got {self.goal_weight}')
         return self
 

@@ -16,7 +16,8 @@ from .frontier import Frontier, FrontierConfig
 from .hierarchy import Hierarchy, HierarchyConfig, LevelModel
 from .gpt import GPT
 from .levels import Level, LevelConfig, Segments, build_levels, segment_vectors
-from .salience import js_divergence
+from .salience import SalienceHead, frame_ends, gpt_hidden, js_divergence, salience_loss
+from .windows import window_tensors
 from .search import SearchConfig
 
 # %% auto #0
@@ -50,6 +51,8 @@ class _HierarchyState(Explorer):
         self.since_decide, self.hier = np.zeros(N, np.int64), None
         reasons = ('new', 'done', 'overdue', 'better', 'kept', 'none')
         self.decisions = dict.fromkeys(reasons + ('back',) + tuple(f'level2_{r}' for r in reasons), 0)
+        self.head = self.head_opt = None         # salience 'head': the salient-loss head and its optimizer, made at the
+        self.fut = [None] * N                    # first round; per env the head's last predicted future
 
     def _more_state(self) -> dict:
         pack = lambda lv: None if lv is None else dict({k: v for k, v in lv.items() if k not in ('lm', 'l2')},
@@ -62,7 +65,9 @@ class _HierarchyState(Explorer):
                     seg2=[(list(t), list(d)) for t, d in self.seg2],
                     lhist2=[(list(t), list(d)) for t, d in self.lhist2],
                     since_decide=self.since_decide.copy(), decisions=dict(self.decisions),
-                    hier=None if self.hier is None else [h.state_dict() for h in self.hier])
+                    hier=None if self.hier is None else [h.state_dict() for h in self.hier],
+                    head=None if self.head is None else (self.head.state_dict(), self.head_opt.state_dict()),
+                    fut=list(self.fut))
 
     def _resume_more(self, s:dict):
         self._load_explorer(s)
@@ -71,6 +76,8 @@ class _HierarchyState(Explorer):
         self.seg2, self.lhist2 = [(list(t), list(d)) for t, d in s['seg2']], \
                                    [(list(t), list(d)) for t, d in s['lhist2']]
         self.since_decide, self.decisions = s['since_decide'].copy(), dict(s['decisions'])
+        self.head = self.head_opt = None; self.fut = list(s.get('fut') or [None] * self.cfg.n_envs)
+        if s.get('head') is not None: self._new_head(); self.head.load_state_dict(s['head'][0]); self.head_opt.load_state_dict(s['head'][1])
         self.level = self.hier = None
         def unpack(lv, level):
             if lv is None: return None
@@ -82,6 +89,12 @@ class _HierarchyState(Explorer):
             self._new_hierarchy()
             for h, hs in zip(self.hier, s['hier']): h.load_state_dict(hs)
 
+    def _new_head(self):
+        "A fresh salient-loss head over the world model's hidden states, and its optimizer (salience 'head')."
+        x, c = self.explore_cfg, self.gpt_cfg
+        torch.manual_seed(self.cfg.seed)
+        self.head = SalienceHead(c.n_embd, c.vocab, x.head_hidden).eval()
+        self.head_opt = torch.optim.AdamW(self.head.parameters(), lr=x.head_lr, weight_decay=0.0)
     def _new_hierarchy(self):
         "A `Hierarchy` per env over level 1 (and level 2 where it exists); plans start afresh."
         l2 = self.level.get('l2')
@@ -239,6 +252,44 @@ def _pixel_change(a, b) -> float:
 
 class HierarchicalAgent(_HierarchyDecisions):
     "learnmax with levels: salient segments become abstract tokens; a level-1 plan sets the frame planner's goal."
+    def train_round(self, evaluate:bool=True) -> dict:
+        "The world model's round; then, with salience 'head', `head_steps` steps of the head on the model as it is now."
+        rec = super().train_round(evaluate)
+        if self.explore_cfg.salience != 'head' or self.model is None: return rec
+        x, N = self.explore_cfg, self.cfg.n_envs
+        rows, ep = self.windows.rows, self.tokens.column('episode_ids')
+        if not len(rows): return rec
+        if self.head is None: self._new_head()
+        losses = []
+        for _ in range(x.head_steps):   # training windows, each followed `head_horizon` more steps of its env's episode
+            w = rows[self.rng.choice(len(rows), 4 * x.head_batch)]
+            ext = w[:, -1:] + N * np.arange(1, x.head_horizon + 1)   # an env's rows are n_envs apart
+            ok = (ext[:, -1] < len(self.tokens))
+            ok[ok] = (ep[ext[ok]] == ep[w[ok, -1:]]).all(1)
+            w = np.concatenate([w, ext], 1)[ok][:x.head_batch]
+            if not len(w): break
+            self.head.train()
+            loss, _, _ = salience_loss(self.model, self.head, *window_tensors(self.tokens, w), x.head_horizon)
+            self.head_opt.zero_grad(set_to_none=True); loss.backward(); self.head_opt.step(); self.head.eval()
+            losses.append(loss.item())
+        if losses: rec['head_loss'] = float(np.mean(losses))
+        return rec
+
+    @torch.no_grad()
+    def _head_change(self, i:int) -> float:
+        """Salience 'head': the Jensen-Shannon divergence between the head's predicted futures at env `i`'s last two
+        frames (NaN before the head exists or at an episode's first step). The head reads the hidden state at a frame's
+        end, which has seen the action taken there, so the step that ends at the frame before the new one is scored, one
+        step late."""
+        h = self.hist[i][-self.gpt_cfg.window:]
+        if len(h) == 1: self.fut[i] = None      # a new episode (or an env moved back): nothing to compare with yet
+        if self.head is None or not h: return np.nan
+        st = torch.as_tensor(np.stack([t for t, _ in h]))[None]; ac = torch.as_tensor([[a for _, a in h]])
+        hid = gpt_hidden(self.model, self.model.inputs_targets(st.long(), ac.long())[0])[1]
+        p = torch.softmax(self.head(hid[:, frame_ends(self.gpt_cfg, len(h))[-1]]).float(), -1)[0].numpy()
+        prev, self.fut[i] = self.fut[i], p
+        return np.nan if prev is None else float(js_divergence(prev, p))
+
     def tick(self):
         "The agent's tick, keeping each new row's salience score (NaN where the episode ended)."
         self._change_now = np.full(self.cfg.n_envs, np.nan)
@@ -248,8 +299,9 @@ class HierarchicalAgent(_HierarchyDecisions):
     def _after_step(self, i, obs, info, action, reward):
         self._moved(i, action)
         kind, tokens = self.explore_cfg.salience, None
-        if kind != 'pixels' and self.tok.fitted: tokens = self.tok.encode(np.asarray(obs)[None])[0]
+        if kind not in ('pixels', 'head') and self.tok.fitted: tokens = self.tok.encode(np.asarray(obs)[None])[0]
         if kind == 'pixels': chg = _pixel_change(self.obs[i], obs)
+        elif kind == 'head': chg = self._head_change(i)
         elif tokens is None: chg = np.nan
         elif kind == 'tokens': chg = np.nan if self.cur is None else float((tokens != self.cur[i]).sum())
         else: chg = float(self.counts.bonus(torch.as_tensor(tokens[None]))[0])
@@ -280,9 +332,12 @@ class HierarchicalAgent(_HierarchyDecisions):
         return self._decide(i, obs, info)
 
     def _step(self, s:int, log:bool) -> dict:
-        if s == self.cfg.warmup_ticks + 1:              # a first threshold from the warm-up: salient states are
-                                                        # remembered from here on
-            self.threshold = float(np.nanpercentile(np.asarray(self.change, float), self.explore_cfg.salience_pct))
+        if s == self.cfg.warmup_ticks + 1 or (s > self.cfg.warmup_ticks and not np.isfinite(self.threshold)):
+            # a first threshold from the warm-up (salient states are remembered from here on); the head's scores start
+            # with its first round, so its threshold waits for a tick's worth of scores past the warm-up
+            chg = np.asarray(self.change, float)
+            if np.isfinite(chg).sum() >= self.cfg.n_envs:
+                self.threshold = float(np.nanpercentile(chg, self.explore_cfg.salience_pct))
         if s > self.cfg.warmup_ticks and (s - self.cfg.warmup_ticks) % self.explore_cfg.level_every == 0:
             t0 = time.perf_counter(); self._rebuild(); self.last['level_seconds'] = time.perf_counter() - t0
         rec = super()._step(s, log)

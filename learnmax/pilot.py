@@ -32,10 +32,10 @@ __all__ = ['PILOT_ARMS', 'KEPT', 'PRUNE_KEEP', 'arm_run', 'pilot_config', 'Probe
 # %% ../nbs/08b_pilot.ipynb #a77413a7
 PILOT_ARMS = ('learnmax', 'hierarchical', 'hier_pixels=hierarchical,explore.salience=pixels', 'count', 'random',
               'goexplore', 'disagree=learnmax,search.entropy=0.0,search.disagreement=1.0',
-              'progress=learnmax,search.entropy=0.0,search.progress=1.0')
-# the default arms: the study's agents; the hierarchical agent cutting at pixel change; and learnmax planning by
-# another signal than the predicted entropy (chapter `06_search`): the disagreement with its model of some rounds
-# ago, or the learning progress of the predicted tokens
+              'progress=learnmax,search.entropy=0.0,search.progress=1.0', 'hier_head=hierarchical,explore.salience=head')
+# the default arms: the study's agents; the hierarchical agent cutting at pixel change, or at the salient-loss head's
+# change (chapter `06b_salience`); and learnmax planning by another signal than the predicted entropy (chapter
+# `06_search`): the disagreement with its model of some rounds ago, or the learning progress of the predicted tokens
 
 def _value(text:str):
     try: return json.loads(text)
