@@ -27,7 +27,8 @@ from .stats import compare, describe
 
 # %% auto #0
 __all__ = ['PILOT_ARMS', 'KEPT', 'PRUNE_KEEP', 'arm_run', 'pilot_config', 'ProbeStates', 'probe_states', 'entropy_probe',
-           'run_record', 'prune_run', 'run_pilot', 'pilot_summary', 'pilot_table', 'place_map', 'plan_map']
+           'run_record', 'prune_run', 'run_pilot', 'pilot_summary', 'pilot_table', 'place_map', 'plan_map',
+           'probe_summary']
 
 # %% ../nbs/08b_pilot.ipynb #a77413a7
 PILOT_ARMS = ('learnmax', 'hierarchical', 'hier_pixels=hierarchical,explore.salience=pixels', 'count', 'random',
@@ -264,3 +265,18 @@ def plan_map(runs:dict, room:int=1, bin:int=4) -> tuple[np.ndarray, int]:
         for rm, x, y, n, score, _ in r.get('plans') or []:
             if rm == room: S[y // bin, x // bin] += n * score; N[y // bin, x // bin] += n
     return np.where(N > 0, S / np.maximum(N, 1), np.nan), sum(bool(r.get('plans')) for r in runs.values())
+
+# %% ../nbs/08b_pilot.ipynb #2cc4070e
+def probe_summary(results:dict # {arm: {seed: record}}, from `run_pilot`
+                 ) -> dict:
+    "Per arm whose runs were probed: the entropy before a lost life and elsewhere, their ratio, the spread, described."
+    out = {}
+    for arm, runs in results.items():
+        v = [r['probe'] for r in runs.values() if r.get('probe')]
+        if not v: continue
+        dying = [q['dying'] for q in v if q['dying'] is not None]
+        out[arm] = dict(dying=describe(dying) if dying else None, elsewhere=describe([q['elsewhere'] for q in v]),
+                        ratio=describe([q['dying'] / q['elsewhere'] for q in v if q['dying'] is not None]) if dying
+                        else None,
+                        spread=describe([float(np.mean(q['spread'])) for q in v]), n_dying=v[0]['n_dying'])
+    return out
