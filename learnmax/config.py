@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PROFILES', 'type_ok', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path',
+__all__ = ['PROFILES', 'SAVED_LIST', 'type_ok', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path',
            'atomic_write', 'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'config_hash',
            'default_cache', 'cache_lock', 'find_root', 'split_timings', 'save_figure']
 
@@ -286,6 +286,8 @@ def _finite(v):
     if isinstance(v, (list, tuple)): return [_finite(x) for x in v]
     return v
 
+SAVED_LIST = 'LEARNMAX_SAVED_LIST'   # environment variable: a file where `save_figure` lists the JSON files it wrote
+
 def save_figure(fig,                  # a matplotlib figure
                 name:str,             # file stem, e.g. 'montezuma_random'
                 out_dir:str|Path,     # where figures go (the repository's figures/ by default in experiments)
@@ -303,4 +305,6 @@ def save_figure(fig,                  # a matplotlib figure
            'metrics': metrics, 'timings': timings}
     rec = _finite(json.loads(json.dumps(rec, default=_jsonable)))         # NaN (an interval of one seed) -> null
     atomic_write(js, json.dumps(rec, indent=2, sort_keys=True, allow_nan=False) + '\n')
+    if os.environ.get(SAVED_LIST):   # the figure pipeline asks which files this run saved (see `run_job`)
+        with open(os.environ[SAVED_LIST], 'a') as f: f.write(f'{js}\n')
     return png, js

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .config import PROFILES, atomic_write, find_root
+from .config import PROFILES, SAVED_LIST, atomic_write, find_root
 from .executors import make_executor
 from .jobs import (
     GitState, Job, PipelineError, code_cells, fingerprint, git_state, host_info, parse_overrides, plan_jobs, stamp)
@@ -118,8 +118,10 @@ def run_job(job:Job,                  # what to run
             git:GitState|None=None,   # the commit and tree state to record (default: unknown)
             kernel:str='python3',     # the Jupyter kernel (engine 'papermill')
             root:str|Path|None=None,  # paths in the JSON are recorded relative to this folder
-            engine:str='papermill'    # one of `ENGINES`: 'inprocess' runs the cells in this interpreter,
+            engine:str='papermill',   # one of `ENGINES`: 'inprocess' runs the cells in this interpreter,
                                       # no kernel needed
+            shared:bool=False         # other jobs write into the same folder meanwhile: stamp only what this job's
+                                      # `save_figure` calls wrote
            ) -> Result:
     "Execute `job`, then stamp the JSON files it wrote; failures come back in `Result.error`."
     if engine not in ENGINES: raise PipelineError(f'unknown engine {engine!r}: one of {", ".join(ENGINES)}')
@@ -127,20 +129,30 @@ def run_job(job:Job,                  # what to run
     executed = Path(run_dir)/f"{job.name}.{'ipynb' if engine == 'papermill' else 'py'}"
     executed.parent.mkdir(parents=True, exist_ok=True)
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
-    before, error, t0 = fingerprint(out_dir), '', time.perf_counter()
+    before, error, t0, saved = fingerprint(out_dir), '', time.perf_counter(), None
     try:
-        with scratch_dir(run_dir, f'{job.name}.scratch-'):   # what the notebook puts in temporary folders goes with it
-            if engine == 'inprocess': execute_inprocess(job.path, executed, job.parameters, job.path.parent)
-            else:
-                import papermill as pm
-                pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
-                                    cwd=str(job.path.parent), progress_bar=False, log_output=False,
-                                    kernel_manager_class=_ipc_kernels())
+        with scratch_dir(run_dir, f'{job.name}.scratch-') as tmp:   # what the notebook puts in temporary folders goes
+                                                                     # with it
+            listing = tmp/'saved_figures.txt'; listing.touch()
+            old = os.environ.get(SAVED_LIST); os.environ[SAVED_LIST] = str(listing)   # save_figure lists its files here
+            try:
+                if engine == 'inprocess': execute_inprocess(job.path, executed, job.parameters, job.path.parent)
+                else:
+                    import papermill as pm
+                    pm.execute_notebook(str(job.path), str(executed), parameters=job.parameters, kernel_name=kernel,
+                                        cwd=str(job.path.parent), progress_bar=False, log_output=False,
+                                        kernel_manager_class=_ipc_kernels())
+            finally:
+                saved = [Path(p) for p in dict.fromkeys(listing.read_text().split())]
+                if old is None: os.environ.pop(SAVED_LIST, None)
+                else: os.environ[SAVED_LIST] = old
     except Exception as e: error = describe_error(e)
     duration = round(time.perf_counter() - t0, 2)
     rel = lambda p: (str(Path(p).resolve().relative_to(Path(root).resolve()))
                      if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p))
-    written = [p for p, f in fingerprint(out_dir).items() if before.get(p) != f]
+    changed = [p for p, f in fingerprint(out_dir).items() if before.get(p) != f]
+    written = changed if not shared and not saved else \
+              [p for p in changed if any(p.resolve() == s.resolve() for s in saved or [])]
     written = [p for p in written if stamp(p, job.parameters, **(git or GitState()).provenance(), duration_s=duration,
                                            started_at=started, notebook=rel(job.path), executed=rel(executed),
                                            engine=engine, host=host_info())]
@@ -185,9 +197,12 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
                 allow_dirty:bool=False,      # make a paper result from a dirty tree (stamped dirty)
                 root:str|Path|None=None,     # the checkout: its commit is recorded
                                              # (default: found from the current folder)
-                engine:str='papermill'       # one of `ENGINES` (see `run_job`)
+                engine:str='papermill',      # one of `ENGINES` (see `run_job`)
+                workers:int=1                # notebooks run at a time, each in a process of its own (1: one after
+                                             # the other here; never more for a timing measured in a notebook)
                ) -> list[Result]:
     "Run the experiment notebooks; a failure does not stop the others. A bad request raises `PipelineError` first."
+    if workers < 1: raise PipelineError(f'workers must be >= 1, got {workers}')
     root = Path(root or find_root())
     nbs_dir = Path(nbs_dir or root/'nbs'/'experiments')
     out_dir = Path(out_dir or root/'figures')
@@ -202,14 +217,24 @@ def run_figures(nbs_dir:str|Path|None=None,  # experiment notebooks (default: nb
     run_dir = Path(runs_dir or root/'runs'/'figures')/f'{profile}-{stamp_}'
     n = 1
     while run_dir.exists(): n += 1; run_dir = run_dir.with_name(f'{profile}-{stamp_}-{n}')
-    results = []
-    bar = tqdm(jobs, desc='figures', unit='nb', disable=not progress, file=sys.stderr)
-    for job in bar:
-        bar.set_postfix_str(job.name)
-        r = run_job(job, run_dir, git, kernel, root, engine)
-        results.append(r)
+    bar = tqdm(total=len(jobs), desc='figures', unit='nb', disable=not progress, file=sys.stderr)
+    def done(r):
+        bar.update(1)
         (bar.write if progress else log)(f"{'ok    ' if r.ok else 'FAILED'} {r.name} ({r.duration_s:.1f} s)"
                                          + (f': {r.error}' if r.error else ''))
+        return r
+    if workers == 1:
+        results = []
+        for job in jobs: bar.set_postfix_str(job.name); results.append(done(run_job(job, run_dir, git, kernel, root, engine)))
+    else:   # processes, since a job sets its process's temporary folder; each stamps only what it saved
+        import concurrent.futures, multiprocessing
+        from learnmax.pipeline import run_job as job_fn   # the module's (a spawned process imports it by name)
+        with concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)),
+                                                    mp_context=multiprocessing.get_context('spawn')) as pool:
+            futs = {pool.submit(job_fn, job, run_dir, git, kernel, root, engine, True): job for job in jobs}
+            got = {futs[f].name: done(f.result()) for f in concurrent.futures.as_completed(futs)}
+        results = [got[job.name] for job in jobs]
+    bar.close()
     summary = [dict(name=r.name, ok=r.ok, duration_s=r.duration_s, error=r.error, written=[str(p) for p in r.written])
                for r in results]
     atomic_write(run_dir/'summary.json',
@@ -240,6 +265,8 @@ def _parser() -> argparse.ArgumentParser:
                         'uncommitted changes; it is stamped dirty')
     f.add_argument('--dry-run', action='store_true', help='check the request and list what would run')
     f.add_argument('--no-progress', action='store_true', help='no progress bar')
+    f.add_argument('--workers', type=int, default=1, help='notebooks run at a time, each in its own process '
+                   '(default: 1; keep 1 where a notebook measures speed)')
     q = sub.add_parser('paper', help='build paper/learnmax.pdf from figures/')
     q.add_argument('--figures', help='folder of figures and metrics (default: figures)')
     q.add_argument('--src', help='typst source (default: paper/main.typ)')
@@ -419,7 +446,7 @@ def main(argv:list[str]|None=None # arguments (default: sys.argv[1:])
             if not jobs: print('nothing to run: no experiment notebooks')
             return 0
         results = run_figures(a.nbs, a.only, overrides, a.profile, a.seed, a.out, a.runs, a.kernel, not a.no_progress,
-                              allow_dirty=a.allow_dirty, engine=a.engine)
+                              allow_dirty=a.allow_dirty, engine=a.engine, workers=a.workers)
     except PipelineError as e:
         print(f'learnmax {a.command}: {e}', file=sys.stderr); return 2
     return 1 if any(not r.ok for r in results) else 0

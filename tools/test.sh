@@ -39,8 +39,8 @@ $PY tools/readme.py || fail=1
 echo "== nbdev_test (every library notebook, quick profile)"
 "${BIN}nbdev_test" --do_print --timing || { echo "FAIL: nbdev_test"; fail=1; }
 
-echo "== experiment notebooks (the figure pipeline, quick profile, into a temporary folder)"
-"${BIN}learnmax" figures --profile quick --out "$scratch/figures" --runs "$scratch/runs" --no-progress || { echo "FAIL: an experiment notebook"; fail=1; }
+echo "== experiment notebooks (the figure pipeline, quick profile, two at a time, into a temporary folder)"
+"${BIN}learnmax" figures --profile quick --workers 2 --out "$scratch/figures" --runs "$scratch/runs" --no-progress || { echo "FAIL: an experiment notebook"; fail=1; }
 
 echo "== pytest"
 $PY -m pytest tests -q -p no:cacheprovider
