@@ -77,7 +77,8 @@ class _HierarchyState(Explorer):
                                    [(list(t), list(d)) for t, d in s['lhist2']]
         self.since_decide, self.decisions = s['since_decide'].copy(), dict(s['decisions'])
         self.head = self.head_opt = None; self.fut = list(s.get('fut') or [None] * self.cfg.n_envs)
-        if s.get('head') is not None: self._new_head(); self.head.load_state_dict(s['head'][0]); self.head_opt.load_state_dict(s['head'][1])
+        if s.get('head') is not None:
+            self._new_head(); self.head.load_state_dict(s['head'][0]); self.head_opt.load_state_dict(s['head'][1])
         self.level = self.hier = None
         def unpack(lv, level):
             if lv is None: return None
@@ -95,6 +96,7 @@ class _HierarchyState(Explorer):
         torch.manual_seed(self.cfg.seed)
         self.head = SalienceHead(c.n_embd, c.vocab, x.head_hidden).eval()
         self.head_opt = torch.optim.AdamW(self.head.parameters(), lr=x.head_lr, weight_decay=0.0)
+
     def _new_hierarchy(self):
         "A `Hierarchy` per env over level 1 (and level 2 where it exists); plans start afresh."
         l2 = self.level.get('l2')

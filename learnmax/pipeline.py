@@ -151,8 +151,9 @@ def run_job(job:Job,                  # what to run
     rel = lambda p: (str(Path(p).resolve().relative_to(Path(root).resolve()))
                      if root and Path(p).resolve().is_relative_to(Path(root).resolve()) else str(p))
     changed = [p for p, f in fingerprint(out_dir).items() if before.get(p) != f]
-    written = changed if not shared and not saved else \
-              [p for p in changed if any(p.resolve() == s.resolve() for s in saved or [])]
+    if shared or saved:   # only what this job's save_figure calls listed
+        listed = {s.resolve() for s in saved or []}; changed = [p for p in changed if p.resolve() in listed]
+    written = changed
     written = [p for p in written if stamp(p, job.parameters, **(git or GitState()).provenance(), duration_s=duration,
                                            started_at=started, notebook=rel(job.path), executed=rel(executed),
                                            engine=engine, host=host_info())]
