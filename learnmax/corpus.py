@@ -23,7 +23,7 @@ from .replay import ReplayBuffer
 # %% auto #0
 __all__ = ['MONTEZUMA_RAM', 'LABELS', 'SALIENCE_KINDS', 'FALL_RAM', 'DEATH_KINDS', 'CORPUS_VERSION', 'CorpusConfig', 'ram_labels',
            'Archive', 'record_corpus', 'corpus_meta', 'actions_from_reset', 'corpus_events', 'corpus_summary',
-           'salience_events', 'replay_ram', 'death_events', 'corpus']
+           'salience_events', 'replay_ram', 'death_events', 'corpus', 'key_reach']
 
 # %% ../nbs/01c_corpus.ipynb #5a4492df
 MONTEZUMA_RAM = dict(room=3, x=42, y=43, level=57, lives=58, inventory=65)   # RAM bytes (AtariARI annotations)
@@ -266,3 +266,29 @@ def corpus(cfg:CorpusConfig|None=None,     # the recorder (default `CorpusConfig
             shutil.rmtree(path, ignore_errors=True)
             record_corpus(path, cfg, env_cfg, progress)
         return ReplayBuffer(path, readonly=True)
+
+# %% ../nbs/01c_corpus.ipynb #6ad51f6f
+def key_reach(cfg:CorpusConfig|None=None, # the exploration: its actions, excursions and seed (`n_frames` unused)
+              steps:int=100_000,          # steps at most (a step is `frame_skip` frames)
+              env_cfg:EnvConfig|None=None # frame size and colour (its actions are `cfg.actions`)
+             ) -> dict:
+    "Explore Montezuma as `record_corpus` does, keeping nothing, until an item is held or after `steps`: what it reached."
+    cfg, env_cfg = cfg or CorpusConfig(), env_cfg or EnvConfig()
+    env = AtariEnv(env_cfg.replace(actions=tuple(cfg.actions), max_actions=None))
+    if not env.montezuma: raise ValueError(f'key_reach reads the RAM of Montezuma\'s Revenge, not {env_cfg.env_id}')
+    rng, label = np.random.default_rng(cfg.seed), lambda: ram_labels(env)
+    obs, _ = env.reset(seed=cfg.seed)
+    archive, n, key = Archive(), 0, None
+    archive.visit(_cell_key(env, obs, label(), cfg.cell_px), env.clone_state, 0.0, (-1, 0))
+    while n < steps and key is None:
+        c = archive.cells[archive.choose(rng)]
+        obs, _ = env.restore_state(c['state'])
+        rows = _excursion(env, archive, rng, cfg, label, 0, obs, c['score'], min(cfg.excursion, steps - n))
+        held = np.flatnonzero(np.asarray(rows['inventory']) != 0)
+        if held.size: key = n + int(held[0])                          # the step whose frame first shows it
+        elif any(k[2] != 0 for k in archive.cells): key = n + len(rows['actions'])   # held after the last step
+        n += len(rows['actions'])
+    env.close()
+    return dict(actions=list(cfg.actions), seed=cfg.seed, steps=n, key_steps=key,
+                key_frames=None if key is None else key * env_cfg.frame_skip, cells=len(archive),
+                rooms=sorted({k[1] for k in archive.cells}))

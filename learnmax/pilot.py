@@ -18,6 +18,7 @@ import learnmax
 
 from .agent_config import POLICIES
 from .config import kept_json
+from .actions import check_action_names
 from .envs import EnvConfig, make_env
 from .executors import Executor, LocalExecutor
 from .explore import _run_one, policy_run
@@ -67,10 +68,13 @@ def arm_run(spec:str,          # `[name=]policy[,part.field=value...]`
 # %% ../nbs/08b_pilot.ipynb #f9ef1392
 def pilot_config(profile:str='paper', # one of `PROFILES`
                  frames:int=100_000,  # frames per run (a whole number of ticks)
-                 game:str|None=None   # an ALE game ('Pitfall' or 'ALE/Pitfall-v5'); None: the profile's (Montezuma)
+                 game:str|None=None,  # an ALE game ('Pitfall' or 'ALE/Pitfall-v5'); None: the profile's (Montezuma)
+                 actions:tuple|None=None # the agents' actions (ALE names, `ACTION_NAMES`); None: the profile's (the
+                                         # six of `REDUCED_ACTIONS`, which cannot jump sideways)
                 ) -> RunConfig:
     "The run every arm of a pilot shares: the profile's, for `frames` frames, logged 16 times and not refit."
     base = with_game(RunConfig.profile(profile, refit_at=()), game)
+    if actions is not None: base = base.replace(env=base.env.replace(actions=check_action_names(actions)))
     ticks = budget_ticks(base, frames, profile)
     warm = min(base.agent.warmup_ticks, max(ticks // 4, 1))
     agent = base.agent.replace(n_ticks=ticks, warmup_ticks=warm, log_every=max(ticks // 16, 1),
@@ -188,11 +192,12 @@ def run_pilot(arms:tuple=PILOT_ARMS,       # arm specs (`arm_run`)
               progress:bool=True,          # a bar over runs
               executor:Executor|None=None, # where the runs run (default: `LocalExecutor(workers)`; or a `RayExecutor`)
               game:str|None=None,          # an ALE game; None: the profile's (Montezuma)
-              prune:bool=False             # free each finished run's folder of its replay, tokens and checkpoints
+              prune:bool=False,            # free each finished run's folder of its replay, tokens and checkpoints
+              actions:tuple|None=None      # the agents' actions (ALE names); None: the profile's
              ) -> dict:
     "{arm: {seed: record}} of every arm and seed, run or read from their records."
     if not arms or not seeds: raise ValueError('give at least one arm and one seed')
-    base, root = pilot_config(profile, frames, game), Path(root)
+    base, root = pilot_config(profile, frames, game, actions), Path(root)
     records = Path(records or root/'records'); records.mkdir(parents=True, exist_ok=True)
     jobs = {}
     for s in seeds:

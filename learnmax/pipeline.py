@@ -281,6 +281,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument('--profile', default='paper', help=f"one of {', '.join(PROFILES)} (default: paper)")
     g.add_argument('--frames', type=int, default=100_000, help='frames per run (default: 100000)')
     g.add_argument('--game', help="an ALE game, e.g. Pitfall or ALE/Pitfall-v5 (default: the profile's, Montezuma's Revenge)")
+    g.add_argument('--actions', nargs='+', metavar='NAME', help="the agents' actions, ALE names (default: the "
+                   "profile's six, NOOP FIRE UP RIGHT LEFT DOWN; add RIGHTFIRE LEFTFIRE to jump sideways)")
     g.add_argument('--prune', action='store_true', help="free each finished run's folder of its replay, tokens and "
                    'checkpoints once its record is kept (a long study on a small disk)')
     g.add_argument('--root', default='runs/pilot', help='run folders (default: runs/pilot)')
@@ -365,17 +367,18 @@ def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
         if a.profile not in PROFILES: raise ValueError(f'unknown profile {a.profile!r}: choose one of {PROFILES}')
         if a.workers < 1: raise ValueError(f'--workers must be >= 1, got {a.workers}')
         if min(a.seeds) < 0: raise ValueError(f'seeds must be >= 0, got {a.seeds}')
-        base = pilot_config(a.profile, a.frames, a.game)
+        base = pilot_config(a.profile, a.frames, a.game, a.actions)
         for spec in arms: arm_run(spec, base, a.seeds[0])          # every arm checked before anything runs
     except ValueError as e:
         print(f'learnmax pilot: {e}', file=sys.stderr); return 2
     try: executor = make_executor(a.workers, a.ray)
     except ImportError as e: print(f'learnmax pilot: {e}', file=sys.stderr); return 2
     res = run_pilot(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, progress=not a.no_progress,
-                    executor=executor, game=a.game, prune=a.prune)
+                    executor=executor, game=a.game, prune=a.prune, actions=a.actions)
     summary = pilot_summary(res)
     atomic_write(Path(a.root)/'pilot.json', json.dumps(dict(specs=list(arms), seeds=a.seeds, profile=a.profile,
-                                                            frames=a.frames, game=base.env.env_id, **summary)))
+                                                            frames=a.frames, game=base.env.env_id,
+                                                            actions=list(base.env.actions), **summary)))
     print(pilot_table(summary)); return 0
 
 # %% ../nbs/11_pipeline.ipynb #bcf4e9eb
