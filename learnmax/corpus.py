@@ -289,6 +289,6 @@ def key_reach(cfg:CorpusConfig|None=None, # the exploration: its actions, excurs
         elif any(k[2] != 0 for k in archive.cells): key = n + len(rows['actions'])   # held after the last step
         n += len(rows['actions'])
     env.close()
-    return dict(actions=list(cfg.actions), seed=cfg.seed, steps=n, key_steps=key,
+    return dict(actions=list(cfg.actions), seed=cfg.seed, steps=n, frames=n * env_cfg.frame_skip, key_steps=key,
                 key_frames=None if key is None else key * env_cfg.frame_skip, cells=len(archive),
                 rooms=sorted({k[1] for k in archive.cells}))
