@@ -10,13 +10,15 @@ import operator
 import numpy as np
 
 # %% auto #0
-__all__ = ['ACTION_NAMES', 'REDUCED_ACTIONS', 'PRIMITIVES', 'check_action_names', 'action_primitives', 'action_index']
+__all__ = ['ACTION_NAMES', 'REDUCED_ACTIONS', 'SIDE_JUMP_ACTIONS', 'PRIMITIVES', 'check_action_names', 'action_primitives',
+           'action_index']
 
 # %% ../nbs/01_actions.ipynb #659c2792
 ACTION_NAMES = ('NOOP', 'FIRE', 'UP', 'RIGHT', 'LEFT', 'DOWN', 'UPRIGHT', 'UPLEFT', 'DOWNRIGHT', 'DOWNLEFT',
                 'UPFIRE', 'RIGHTFIRE', 'LEFTFIRE', 'DOWNFIRE', 'UPRIGHTFIRE', 'UPLEFTFIRE', 'DOWNRIGHTFIRE',
                 'DOWNLEFTFIRE')                  # the 18 ALE actions, in ALE's order (index = ALE action id)
 REDUCED_ACTIONS = ACTION_NAMES[:6]               # NOOP, FIRE (jump), UP, RIGHT, LEFT, DOWN
+SIDE_JUMP_ACTIONS = REDUCED_ACTIONS + ('RIGHTFIRE', 'LEFTFIRE')   # and the sideways jumps (the exploration study's)
 PRIMITIVES = ('LEFT', 'RIGHT', 'UP', 'DOWN', 'FIRE')
 
 def check_action_names(names) -> tuple:
