@@ -23,8 +23,8 @@ import torch
 
 # %% auto #0
 __all__ = ['PROFILES', 'SAVED_LIST', 'type_ok', 'Config', 'given', 'seed_everything', 'rng_state', 'set_rng_state', 'atomic_path',
-           'atomic_write', 'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'config_hash',
-           'default_cache', 'cache_lock', 'find_root', 'split_timings', 'save_figure']
+           'atomic_write', 'atomic_torch_save', 'read_metrics', 'RunDir', 'check_resume', 'kept_json', 'kept_state',
+           'config_hash', 'default_cache', 'cache_lock', 'find_root', 'split_timings', 'save_figure']
 
 # %% ../nbs/00_config.ipynb #7d2d146d
 PROFILES = ('quick', 'paper', 'large')   # seconds to minutes; this 2-core machine; a GPU
@@ -237,9 +237,19 @@ def kept_json(path:str|Path, # where the result is kept (JSON: `{"key": ..., "va
     if not path.exists():
         atomic_write(path, json.dumps(dict(key=key, value=compute()), default=_jsonable))
     rec = json.loads(path.read_text(encoding='utf-8'))
-    if rec.get('key') != json.loads(json.dumps(key, default=_jsonable)):
+    if rec.get('key') != _as_json(key):
         raise ValueError(f'{path} was made with {rec.get("key")}, not {key}: remove it or keep results elsewhere')
     return rec['value']
+
+def _as_json(v): return json.loads(json.dumps(v, default=_jsonable))
+
+def kept_state(path:str|Path, # where `kept_json` keeps a result
+               key            # the settings it must have been made with
+              ) -> str:
+    "'kept' (a result made with `key`), 'other' (made with other settings: `kept_json` refuses it) or 'absent'."
+    path = Path(path)
+    if not path.exists(): return 'absent'
+    return 'kept' if json.loads(path.read_text(encoding='utf-8')).get('key') == _as_json(key) else 'other'
 
 # %% ../nbs/00_config.ipynb #0eb7929f
 def config_hash(*parts) -> str:

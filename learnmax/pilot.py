@@ -17,7 +17,7 @@ import torch
 import learnmax
 
 from .agent_config import POLICIES
-from .config import kept_json
+from .config import kept_json, kept_state, read_metrics
 from .actions import check_action_names
 from .envs import EnvConfig, make_env
 from .executors import Executor, LocalExecutor
@@ -28,8 +28,8 @@ from .stats import compare, describe
 
 # %% auto #0
 __all__ = ['PILOT_ARMS', 'KEPT', 'PRUNE_KEEP', 'arm_run', 'pilot_config', 'ProbeStates', 'probe_states', 'entropy_probe',
-           'run_record', 'prune_run', 'run_pilot', 'pilot_summary', 'pilot_table', 'place_map', 'plan_map',
-           'probe_summary']
+           'run_record', 'prune_run', 'run_pilot', 'pilot_jobs', 'pilot_summary', 'pilot_table', 'pilot_status',
+           'status_table', 'place_map', 'plan_map', 'probe_summary']
 
 # %% ../nbs/08b_pilot.ipynb #a77413a7
 PILOT_ARMS = ('learnmax', 'hierarchical', 'hier_pixels=hierarchical,explore.salience=pixels', 'count', 'random',
@@ -196,18 +196,24 @@ def run_pilot(arms:tuple=PILOT_ARMS,       # arm specs (`arm_run`)
               actions:tuple|None=None      # the agents' actions (ALE names); None: the profile's
              ) -> dict:
     "{arm: {seed: record}} of every arm and seed, run or read from their records."
+    jobs = pilot_jobs(arms, seeds, profile, frames, root, records, game, actions)
+    Path(next(iter(jobs.values()))[3]).parent.mkdir(parents=True, exist_ok=True)
+    out = (executor or LocalExecutor(workers)).map(_job, {k: (*j, prune) for k, j in jobs.items()}, progress, 'pilot runs')
+    names = list(dict.fromkeys(n for n, _ in jobs))
+    return {n: {s: out[n, s] for s in seeds} for n in names}
+
+def pilot_jobs(arms:tuple, seeds:tuple, profile:str, frames:int, root:str|Path, records:str|Path|None,
+               game:str|None=None, actions:tuple|None=None) -> dict:
+    "{(name, seed): (name, run config, run folder, record path)}, seed by seed, as `run_pilot` runs them."
     if not arms or not seeds: raise ValueError('give at least one arm and one seed')
     base, root = pilot_config(profile, frames, game, actions), Path(root)
-    records = Path(records or root/'records'); records.mkdir(parents=True, exist_ok=True)
-    jobs = {}
+    records, jobs = Path(records or root/'records'), {}
     for s in seeds:
         for spec in arms:
             name, run = arm_run(spec, base, s)
             if (name, s) in jobs: raise ValueError(f'two arms are named {name!r}: name one (name=policy,...)')
-            jobs[name, s] = (name, run, str(root/f'{name}_s{s}'), str(records/f'{name}_s{s}.json'), prune)
-    out = (executor or LocalExecutor(workers)).map(_job, jobs, progress, 'pilot runs')
-    names = list(dict.fromkeys(n for n, _ in jobs))
-    return {n: {s: out[n, s] for s in seeds} for n in names}
+            jobs[name, s] = (name, run, str(root/f'{name}_s{s}'), str(records/f'{name}_s{s}.json'))
+    return jobs
 
 # %% ../nbs/08b_pilot.ipynb #054e69e5
 def pilot_summary(results:dict # from `run_pilot`
@@ -249,6 +255,47 @@ def pilot_table(summary:dict # from `pilot_summary`
     for v, c in summary['versus'].items():
         a, b = v.split('_vs_')
         lines.append(f"{a} - {b} cells: {c['difference']:+.1f} (p = {c['p_value']:.3f})")
+    return '\n'.join(lines)
+
+# %% ../nbs/08b_pilot.ipynb #0339aaf5
+def pilot_status(arms:tuple=PILOT_ARMS, seeds:tuple=(0, 1, 2), profile:str='paper', frames:int=100_000,
+                 root:str|Path='runs/pilot', records:str|Path|None=None, game:str|None=None,
+                 actions:tuple|None=None,  # as `run_pilot`
+                 workers:int=1             # processes the rest will run in (for the time left)
+                ) -> dict:
+    "Each run's state, frames and (when done) cells, key and seconds; the counts and the seconds left. Writes nothing."
+    rows = []
+    for (name, s), (_, run, run_dir, path) in pilot_jobs(arms, seeds, profile, frames, root, records, game, actions).items():
+        state, row = kept_state(path, dict(arm=name, run=run.key())), dict(arm=name, seed=s)
+        if state == 'kept':
+            rec = json.loads(Path(path).read_text(encoding='utf-8'))['value']
+            row.update(state='done', frames=rec['last']['frames'], cells=rec['last'].get('cells'),
+                       key_frames=rec['last'].get('key_frames'), seconds=rec['seconds'])
+        else:
+            logged = [r['frames'] for r in read_metrics(Path(run_dir)/'metrics.jsonl') if 'frames' in r]
+            row.update(state='other' if state == 'other' else 'under way' if logged else 'to run',
+                       frames=max(logged, default=0))
+        rows.append(row)
+    secs = [r['seconds'] for r in rows if r['state'] == 'done']
+    todo = [1 - r['frames'] / frames for r in rows if r['state'] in ('under way', 'to run')]
+    return dict(runs=rows, frames=frames, workers=workers, **{k: sum(r['state'] == k for r in rows) for k in
+                ('done', 'other', 'under way', 'to run')},
+                seconds_per_run=float(np.mean(secs)) if secs else None,
+                seconds_left=float(np.mean(secs) * sum(todo) / workers) if secs else None)
+
+def status_table(st:dict # from `pilot_status`
+                ) -> str:
+    "The status as text: one line per run, then the counts and the time left."
+    lines = [f"{'arm':14s} {'seed':>4s} {'state':>9s} {'frames':>9s} {'cells':>6s} {'key at':>9s} {'seconds':>8s}"]
+    f = lambda v, w: f'{v:>{w},.0f}' if v is not None else f"{'-':>{w}s}"
+    for r in st['runs']:
+        lines.append(f"{r['arm']:14s} {r['seed']:>4d} {r['state']:>9s} {f(r['frames'], 9)} {f(r.get('cells'), 6)} "
+                     f"{f(r.get('key_frames'), 9)} {f(r.get('seconds'), 8)}")
+    left = ('' if st['seconds_left'] is None else
+            f"; a finished run took {st['seconds_per_run']:,.0f} s on average, so about "
+            f"{st['seconds_left'] / 3600:.1f} h are left with {st['workers']} worker(s)")
+    lines.append(f"{st['done']} of {len(st['runs'])} runs done, {st['under way']} under way, {st['to run']} to run"
+                 + (f", {st['other']} with records made otherwise" if st['other'] else '') + left)
     return '\n'.join(lines)
 
 # %% ../nbs/08b_pilot.ipynb #b632b2c4

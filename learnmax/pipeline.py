@@ -291,6 +291,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument('--ray', nargs='?', const='local', metavar='ADDRESS',
                    help="run on Ray: a cluster's address ('auto', 'ray://host:port'), or alone: a runtime started here")
     g.add_argument('--no-progress', action='store_true', help='no progress bar')
+    g.add_argument('--status', action='store_true', help="print where the pilot stands (each run done, under way or "
+                   'to run, and the time left) from its records and run folders; runs and writes nothing')
     r = sub.add_parser('agent', help='run one agent (resumes its run folder), a progress bar counting frames')
     r.add_argument('--policy', default='learnmax', help='learnmax, reverse, band, random, count, goexplore or '
                    'hierarchical (default: learnmax)')
@@ -361,7 +363,8 @@ def train_table(out:str|Path,            # the run folder (metrics.jsonl, ckpt.p
 def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
                  ) -> int:
     "Run the pilot `a` asks for, print its table and keep its summary in ROOT/pilot.json; the exit status."
-    from learnmax.pilot import PILOT_ARMS, arm_run, pilot_config, pilot_summary, pilot_table, run_pilot
+    from learnmax.pilot import (PILOT_ARMS, arm_run, pilot_config, pilot_status, pilot_summary, pilot_table, run_pilot,
+                                status_table)
     arms = tuple(a.arms or PILOT_ARMS)
     try:
         if a.profile not in PROFILES: raise ValueError(f'unknown profile {a.profile!r}: choose one of {PROFILES}')
@@ -371,6 +374,9 @@ def pilot_command(a:argparse.Namespace # the parsed `learnmax pilot` arguments
         for spec in arms: arm_run(spec, base, a.seeds[0])          # every arm checked before anything runs
     except ValueError as e:
         print(f'learnmax pilot: {e}', file=sys.stderr); return 2
+    if a.status:
+        print(status_table(pilot_status(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, a.game, a.actions,
+                                        a.workers))); return 0
     try: executor = make_executor(a.workers, a.ray)
     except ImportError as e: print(f'learnmax pilot: {e}', file=sys.stderr); return 2
     res = run_pilot(arms, tuple(a.seeds), a.profile, a.frames, a.root, a.records, progress=not a.no_progress,
