@@ -276,12 +276,14 @@ def pilot_status(arms:tuple=PILOT_ARMS, seeds:tuple=(0, 1, 2), profile:str='pape
             row.update(state='other' if state == 'other' else 'under way' if logged else 'to run',
                        frames=max(logged, default=0))
         rows.append(row)
-    secs = [r['seconds'] for r in rows if r['state'] == 'done']
-    todo = [1 - r['frames'] / frames for r in rows if r['state'] in ('under way', 'to run')]
+    done = [r for r in rows if r['state'] == 'done']
+    per_arm = {a: float(np.mean([r['seconds'] for r in done if r['arm'] == a])) for a in {r['arm'] for r in done}}
+    mean = float(np.mean([r['seconds'] for r in done])) if done else None
+    left = sum((1 - r['frames'] / frames) * per_arm.get(r['arm'], mean or 0) for r in rows
+               if r['state'] in ('under way', 'to run'))
     return dict(runs=rows, frames=frames, workers=workers, **{k: sum(r['state'] == k for r in rows) for k in
                 ('done', 'other', 'under way', 'to run')},
-                seconds_per_run=float(np.mean(secs)) if secs else None,
-                seconds_left=float(np.mean(secs) * sum(todo) / workers) if secs else None)
+                seconds_per_run=per_arm, seconds_left=left / workers if done else None)
 
 def status_table(st:dict # from `pilot_status`
                 ) -> str:
@@ -292,8 +294,8 @@ def status_table(st:dict # from `pilot_status`
         lines.append(f"{r['arm']:14s} {r['seed']:>4d} {r['state']:>9s} {f(r['frames'], 9)} {f(r.get('cells'), 6)} "
                      f"{f(r.get('key_frames'), 9)} {f(r.get('seconds'), 8)}")
     left = ('' if st['seconds_left'] is None else
-            f"; a finished run took {st['seconds_per_run']:,.0f} s on average, so about "
-            f"{st['seconds_left'] / 3600:.1f} h are left with {st['workers']} worker(s)")
+            f"; about {st['seconds_left'] / 3600:.1f} h left with {st['workers']} worker(s), from the finished runs' "
+            "seconds (an arm's own where it has some)")
     lines.append(f"{st['done']} of {len(st['runs'])} runs done, {st['under way']} under way, {st['to run']} to run"
                  + (f", {st['other']} with records made otherwise" if st['other'] else '') + left)
     return '\n'.join(lines)
