@@ -176,8 +176,10 @@ def prune_run(run_dir:str|Path):
         if p.is_dir(): shutil.rmtree(p)
         else: p.unlink()
 
+def _record_key(name:str, run:RunConfig) -> dict: return dict(arm=name, run=run.key())   # what a record is made with
+
 def _job(name:str, run:RunConfig, run_dir:str, path:str, prune:bool=False) -> dict:
-    rec = kept_json(path, dict(arm=name, run=run.key()), lambda: run_record(name, run, run_dir))
+    rec = kept_json(path, _record_key(name, run), lambda: run_record(name, run, run_dir))
     if prune and Path(run_dir).exists(): prune_run(run_dir)   # the record is kept: the run is never resumed
     return rec
 
@@ -266,7 +268,7 @@ def pilot_status(arms:tuple=PILOT_ARMS, seeds:tuple=(0, 1, 2), profile:str='pape
     "Each run's state, frames and (when done) cells, key and seconds; the counts and the seconds left. Writes nothing."
     rows = []
     for (name, s), (_, run, run_dir, path) in pilot_jobs(arms, seeds, profile, frames, root, records, game, actions).items():
-        state, row = kept_state(path, dict(arm=name, run=run.key())), dict(arm=name, seed=s)
+        state, row = kept_state(path, _record_key(name, run)), dict(arm=name, seed=s)
         if state == 'kept':
             rec = json.loads(Path(path).read_text(encoding='utf-8'))['value']
             row.update(state='done', frames=rec['last']['frames'], cells=rec['last'].get('cells'),
